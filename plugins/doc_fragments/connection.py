@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright: tim.chat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    DOCUMENTATION = r"""
+options:
+  sdkappid:
+    description:
+      - The SDKAppID of the Chat app, as shown in the Chat console.
+      - If not set, the value of the E(TIM_SDKAPPID) environment variable is used.
+    type: int
+    required: true
+  identifier:
+    description:
+      - The app admin account the REST API calls are made as.
+      - If not set, the value of the E(TIM_IDENTIFIER) environment variable is used.
+    type: str
+    default: administrator
+  secret_key:
+    description:
+      - The app's secret key. A short-lived UserSig is made from it for each module run; neither is ever logged.
+      - If not set, the value of the E(TIM_SECRET_KEY) environment variable is used.
+      - Exactly one of O(secret_key) and O(usersig) is required.
+    type: str
+  usersig:
+    description:
+      - A ready UserSig for O(identifier), for when the secret key must not reach the controller.
+      - If not set, the value of the E(TIM_USERSIG) environment variable is used.
+      - Exactly one of O(secret_key) and O(usersig) is required.
+    type: str
+  region:
+    description:
+      - Where the app lives; selects the API host.
+      - If not set, the value of the E(TIM_REGION) environment variable is used.
+    type: str
+    default: china
+    choices: [china, frankfurt, jakarta, mumbai, seoul, silicon_valley, singapore, tokyo]
+  base_url:
+    description:
+      - An explicit API base URL such as V(https://proxy.example.com) or the emulator's V(http://127.0.0.1:8080).
+      - Overrides O(region).
+      - If not set, the value of the E(TIM_BASE_URL) environment variable is used.
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for one API answer. The backend's own limit is 3 seconds, so keep this above it.
+    type: float
+    default: 10
+  validate_certs:
+    description:
+      - Whether to verify the API server's TLS certificate. Only turn it off for a test server.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM file of CA certificates to verify the API server with (for a proxy or a private CA).
+    type: path
+  retries:
+    description:
+      - How many times a call is retried after throttling, a backend timeout or internal error, HTTP 5xx or a lost
+        connection, with capped exponential backoff and jitter. Each retry is shown as a warning.
+      - A create whose answer was lost is only sent again after a read shows that it did not happen.
+    type: int
+    default: 5
+  rate_limit:
+    description:
+      - Calls per second per API command this module run makes at most. The Chat backend allows 200.
+    type: float
+    default: 200
+  concurrency:
+    description:
+      - How many requests bulk work runs in parallel.
+    type: int
+    default: 16
+requirements:
+  - requests
+notes:
+  - "The modules talk to the Chat REST API from the host they run on, usually the controller
+    (C(delegate_to: localhost) or C(connection: local))."
+  - All options of this group can be set once with C(module_defaults) and the action group C(group/tim.chat.tim).
+"""
+
+    ATTRIBUTES = r"""
+attributes:
+  action_group:
+    description: Use C(group/tim.chat.tim) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - tim.chat.tim
+"""
