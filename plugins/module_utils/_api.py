@@ -133,6 +133,13 @@ class TimApiError(Exception):
             meaning = ERROR_SENTENCES.get(self.code, "the Chat backend answered an error")
         return "%s failed with error %s: %s (%s)" % (self.api, self.code, meaning, self.info)
 
+    def about(self, topic):
+        """One sentence on this error for ``topic`` (e.g. "topic 'News'")."""
+        if self.is_webhook_refusal and self.api.endswith("create_topic"):
+            return "the app's Group.CallbackBeforeCreateTopic webhook refused creating %s (%s, %s)" % (
+                topic, self.code, self.info)
+        return "%s: %s" % (topic, self)
+
     def as_result(self):
         return dict(error_code=self.code, error_info=self.info, api=self.api)
 
@@ -169,8 +176,9 @@ class TokenBucket:
             self._sleep(wait)
 
 
-def backoff_delay(attempt, throttled, rand=random.random):
+def backoff_delay(attempt, throttled, rand=None):
     """Capped exponential backoff with jitter: attempt 1 waits about 0.25 s (0.5 s when throttled)."""
+    rand = rand or random.random
     base = 0.5 if throttled else 0.25
     cap = 8.0
     return min(cap, base * (2 ** (attempt - 1))) * (0.5 + rand() / 2)
@@ -248,7 +256,8 @@ class TimClient:
 
     def _post_once(self, api, body):
         self._limiter(api).acquire()
-        self.calls[api] = self.calls.get(api, 0) + 1
+        with self._limiters_lock:
+            self.calls[api] = self.calls.get(api, 0) + 1
         query = dict(
             sdkappid=self.sdkappid,
             identifier=self.identifier,
@@ -312,6 +321,13 @@ class TimClient:
 
     def close(self):
         self._session.close()
+
+
+def summarize_failures(failures, limit=5):
+    """'; '-joined sentences for [(topic label, TimApiError)], the first ``limit`` of them."""
+    sentences = [error.about(where) for where, error in failures[:limit]]
+    more = " (and %d more)" % (len(failures) - limit) if len(failures) > limit else ""
+    return "; ".join(sentences) + more
 
 
 def run_concurrently(function, items, workers):

@@ -10,7 +10,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.tim.chat.plugins.module_utils._api import TOPIC_SERVICE, TimApiError, run_concurrently
+from ansible_collections.tim.chat.plugins.module_utils._api import (
+    TOPIC_SERVICE,
+    TimApiError,
+    run_concurrently,
+    summarize_failures,
+)
 from ansible_collections.tim.chat.plugins.module_utils._community import (
     create_topic,
     destroy_topics,
@@ -23,9 +28,6 @@ from ansible_collections.tim.chat.plugins.module_utils._topic import (
     plan_changes,
     topic_key,
 )
-
-WEBHOOK = "Group.CallbackBeforeCreateTopic"
-
 
 class Outcome:
     """What a converge run did (or, in check mode, would do), and what failed."""
@@ -70,19 +72,11 @@ class Outcome:
 
     def failure_message(self, group_id):
         done = "created %d, modified %d, deleted %d" % (len(self.created_ids), len(self.modified), len(self.deleted))
-        reasons = [failure_sentence(where, error) for where, error in self.failures[:5]]
-        more = " (and %d more)" % (len(self.failures) - 5) if len(self.failures) > 5 else ""
-        return "%d topic(s) of group %s could not be written (%s before the failure; a rerun converges): %s%s" % (
-            len(self.failures), group_id, done, "; ".join(reasons), more)
+        return "%d topic(s) of group %s could not be written (%s; a rerun converges): %s" % (
+            len(self.failures), group_id, done, summarize_failures(self.failures))
 
     def failed_topics(self):
         return [dict(topic=where, **error.as_result()) for where, error in self.failures]
-
-
-def failure_sentence(where, error):
-    if error.api.endswith("create_topic") and error.is_webhook_refusal:
-        return "the app's %s webhook refused creating %s (%s, %s)" % (WEBHOOK, where, error.code, error.info)
-    return "%s: %s" % (where, error)
 
 
 def converge(client, group_id, wanted_topics, state, purge, check_mode):

@@ -29,6 +29,9 @@ PROFILE_FIELDS = (
     ("notification", "Notification", 300),
     ("introduction", "Introduction", 240),
 )
+# Fields only the server sets: (option, API name).
+SERVER_FIELDS = (("create_time", "CreateTime"), ("last_msg_time", "LastMsgTime"), ("next_msg_seq", "NextMsgSeq"),
+                 ("mute_all_member", "MuteAllMember"))
 COMPARED_OPTIONS = tuple(option for option, _api, _limit in PROFILE_FIELDS) + ("mute_all_member",)
 
 # Keys that tim_topic_info returns but that describe server state; accepted in input and ignored.
@@ -66,8 +69,7 @@ def topic_from_api(info, self_info=None):
     for option, api_name, _limit in PROFILE_FIELDS:
         if api_name in info:
             topic[option] = info[api_name]
-    for option, api_name in (("create_time", "CreateTime"), ("last_msg_time", "LastMsgTime"),
-                             ("next_msg_seq", "NextMsgSeq")):
+    for option, api_name in SERVER_FIELDS:
         if api_name in info:
             topic[option] = info[api_name]
     if "MuteAllMember" in info:
@@ -79,6 +81,15 @@ def topic_from_api(info, self_info=None):
             msg_flag=self_info.get("MsgFlag"),
         )
     return topic
+
+
+def response_filter(options):
+    """get_topic ResponseFilter for the given option names (None: every field)."""
+    if not options:
+        return None
+    api_names = dict((option, api_name) for option, api_name, _limit in PROFILE_FIELDS)
+    api_names.update(SERVER_FIELDS)
+    return [api_names[option] for option in options]
 
 
 def sort_topics(topics):

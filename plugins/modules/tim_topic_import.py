@@ -1,0 +1,230 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: tim.chat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: tim_topic_import
+short_description: Import topics into a Tencent Cloud Chat community, keeping their creation times
+version_added: 0.1.0
+description:
+  - Migrates topics into a community with the C(import_topic) API, which keeps C(create_time) and fires no webhook.
+  - Idempotent; a topic already in the community (by ID, else by name) is skipped and reported in RV(skipped).
+  - Copies a community to another community or another app. A topic ID of another group is rebased onto
+    O(group_id) (its custom part kept). A server-assigned ID (C(...@TOPIC#_@TOPIC#...)) cannot be chosen, so that topic
+    gets a new ID and RV(imported) maps the old ID to the new one.
+  - Every topic is validated, and the 200-topic limit of a community checked, before the first write.
+author:
+  - tim.chat contributors
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - tim.chat.connection
+  - tim.chat.connection.ATTRIBUTES
+attributes:
+  check_mode:
+    support: full
+    details: Reports what would be imported and skipped, and writes nothing.
+  diff_mode:
+    support: none
+  idempotent:
+    description: Running the task again with the same input imports nothing.
+    support: full
+  platform:
+    platforms: all
+options:
+  group_id:
+    description: ID of the community (C(@TGS#_...)) to import into.
+    type: str
+    required: true
+  topics:
+    description:
+      - The topics to import. The output of M(tim.chat.tim_topic_info) is accepted as is.
+      - Mutually exclusive with O(src); one of them is required.
+    type: list
+    elements: dict
+    suboptions:
+      topic_id:
+        description: ID of the topic in its source community; rebased onto O(group_id).
+        type: str
+      topic_name:
+        description: Name of the topic, at most 30 bytes in UTF-8.
+        type: str
+        required: true
+      from_account:
+        description: The member account the topic is imported as.
+        type: str
+      custom_string:
+        description: Custom string, at most 3000 bytes.
+        type: str
+      face_url:
+        description: URL of the profile photo, at most 100 bytes.
+        type: str
+      notification:
+        description: Notice, at most 300 bytes.
+        type: str
+      introduction:
+        description: Introduction, at most 240 bytes.
+        type: str
+      create_time:
+        description: When the topic was created, in unix seconds; not in the future.
+        type: int
+      mute_all_member:
+        description:
+          - Whether all members are muted. C(import_topic) cannot set it, so a muted topic is modified after its import
+            (which fires the app's C(Group.CallbackAfterTopicInfoChanged) webhook).
+        type: bool
+      group_id:
+        description: Read-only key of M(tim.chat.tim_topic_info) output; ignored.
+        type: raw
+      last_msg_time:
+        description: Read-only key of M(tim.chat.tim_topic_info) output; ignored.
+        type: raw
+      next_msg_seq:
+        description: Read-only key of M(tim.chat.tim_topic_info) output; ignored.
+        type: raw
+      self_info:
+        description: Read-only key of M(tim.chat.tim_topic_info) output; ignored.
+        type: raw
+  src:
+    description:
+      - A JSON or YAML file on the host running the module holding such a list, or the registered result of
+        M(tim.chat.tim_topic_info) saved as is (a mapping with a C(topics) key). At most 10 MiB.
+    type: path
+  on_existing:
+    description:
+      - What to do with a topic that is already in the community. V(skip) reports it in RV(skipped);
+        V(fail) fails before any write.
+    type: str
+    choices: [skip, fail]
+    default: skip
+seealso:
+  - module: tim.chat.tim_topic_info
+  - module: tim.chat.tim_topic
+  - name: Import Topic (Chat REST API)
+    description: The API behind this module.
+    link: https://www.tencentcloud.com/document/product/1047/50063
+"""
+
+EXAMPLES = r"""
+- name: Export the topics of the staging community
+  tim.chat.tim_topic_info:
+    sdkappid: 1400000001
+    secret_key: "{{ vault_staging_key }}"
+    group_id: "@TGS#_@TGS#staging"
+  delegate_to: localhost
+  register: staging
+
+- name: Copy them into the production app, keeping creation times
+  tim.chat.tim_topic_import:
+    sdkappid: 1400000002
+    secret_key: "{{ vault_production_key }}"
+    group_id: "@TGS#_@TGS#production"
+    topics: "{{ staging.topics }}"
+  delegate_to: localhost
+  register: copied
+
+- name: Import from a saved file
+  tim.chat.tim_topic_import:
+    group_id: "@TGS#_@TGS#production"
+    src: files/topics.yml
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+imported:
+  description: The topics imported (in check mode, that would be imported).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source_id:
+      description: The topic's ID in the source, if it had one.
+      type: str
+    topic_id:
+      description: Its ID in O(group_id); in check mode, null when the server will assign it.
+      type: str
+    topic_name:
+      description: Its name.
+      type: str
+skipped:
+  description: The topics already in the community, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source_id:
+      description: The topic's ID in the source, if it had one.
+      type: str
+    topic_id:
+      description: The ID of the topic already in the community.
+      type: str
+    topic_name:
+      description: Its name.
+      type: str
+    reason:
+      description: Why it was skipped.
+      type: str
+error_code:
+  description: The Chat API error code when the module failed on an API error.
+  returned: failure
+  type: int
+error_info:
+  description: The Chat API error text when the module failed on an API error.
+  returned: failure
+  type: str
+api:
+  description: The API command that failed.
+  returned: failure
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.tim.chat.plugins.module_utils._api import TimApiError, TimModule
+from ansible_collections.tim.chat.plugins.module_utils._migration import import_topics, load_topics_file
+from ansible_collections.tim.chat.plugins.module_utils._topic import read_only_suboptions, topic_suboptions
+
+
+def main():
+    item_options = topic_suboptions(dict(create_time=dict(type="int"), mute_all_member=dict(type="bool")))
+    item_options["topic_name"]["required"] = True
+    item_options.update(read_only_suboptions())
+    tim = TimModule(
+        AnsibleModule,
+        dict(
+            group_id=dict(type="str", required=True),
+            topics=dict(type="list", elements="dict", options=item_options),
+            src=dict(type="path"),
+            on_existing=dict(type="str", default="skip", choices=["skip", "fail"]),
+        ),
+        mutually_exclusive=[("topics", "src")],
+        required_one_of=[("topics", "src")],
+        supports_check_mode=True,
+    )
+    params = tim.params
+    if params["src"]:
+        try:
+            source = load_topics_file(params["src"])
+        except ValueError as exc:
+            tim.fail("Nothing was imported: %s" % exc)
+    else:
+        source = [dict((key, value) for key, value in item.items() if value is not None) for item in params["topics"]]
+    try:
+        outcome = import_topics(tim.client, params["group_id"], source, params["on_existing"], tim.module.check_mode)
+    except TimApiError as exc:
+        tim.fail("Reading the topics of group %s failed: %s" % (params["group_id"], exc), error=exc, changed=False)
+    except ValueError as exc:
+        tim.fail("Nothing was imported into group %s: %s" % (params["group_id"], exc), changed=False)
+    result = outcome.result()
+    if outcome.failures:
+        tim.fail(outcome.failure_message(params["group_id"]), error=outcome.failures[0][1], **result)
+    tim.exit(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+"""Integration tests: real ansible-playbook runs of the tim.chat modules against a real emulator process."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import yaml
+
+from tests.emulator.launcher import start_emulator, start_webhook
+from tests.integration.tim_rest import RestClient
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SECRET_KEY = "integration-secret-key-4f1b2c"
+SDKAPPID = 1400000000
+WRITE_COMMANDS = ("create_topic", "modify_topic", "destroy_topic", "import_topic")
+
+
+class PlayResult:
+    def __init__(self, returncode, stdout, stderr, results):
+        self.rc = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results = results
+
+    def task(self, name):
+        matches = [entry for entry in self.results if entry["task"] == name]
+        assert matches, "task %r has no result; rc=%s\n%s\n%s" % (name, self.rc, self.stdout[-3000:], self.stderr[-3000:])
+        return matches[-1]["result"]
+
+    def status(self, name):
+        return [entry for entry in self.results if entry["task"] == name][-1]["status"]
+
+
+class Emulator:
+    """The running emulator plus what tests need around it."""
+
+    def __init__(self, process):
+        self.process = process
+        self.url = process.url
+        self.rest = RestClient(process.url, process.sdkappid, process.secret_key)
+
+    def writes(self):
+        """API calls of the write commands the emulator received since the last reset_stats."""
+        calls = self.process.stats()["calls"]
+        return sum(count for api, count in calls.items() if api.rsplit("/", 1)[-1] in WRITE_COMMANDS)
+
+    def calls(self):
+        return self.process.stats()["calls"]
+
+    def community(self, **kwargs):
+        return self.rest.create_community(**kwargs)
+
+    def names(self, group_id):
+        return sorted(topic["TopicName"] for topic in self.rest.topics(group_id))
+
+    def __getattr__(self, name):
+        return getattr(self.process, name)
+
+
+@pytest.fixture(scope="session")
+def emulator_process():
+    process = start_emulator(sdkappid=SDKAPPID, secret_key=SECRET_KEY)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def emulator(emulator_process):
+    emulator_process.configure(latency_ms=0, latency_spike_ms=0, latency_spike_rate=0, error_rates={},
+                               http_502_rate=0, drop_rate=0, callback_url="", callback_token="", rate_limit=200)
+    emulator_process.reset_stats()
+    return Emulator(emulator_process)
+
+
+@pytest.fixture
+def webhook():
+    process = start_webhook(token="hook-token")
+    yield process
+    process.stop()
+
+
+def connection(emulator, **overrides):
+    values = dict(sdkappid=emulator.process.sdkappid, secret_key=emulator.process.secret_key, base_url=emulator.url,
+                  timeout=5, retries=5)
+    values.update(overrides)
+    return values
+
+
+def run_play(tasks, emulator=None, check=False, diff=False, verbosity=0, module_defaults=None, env=None,
+             extra_args=()):
+    """Run ``tasks`` in a localhost play with the tim.chat connection set by module_defaults."""
+    defaults = dict(module_defaults or (connection(emulator) if emulator else {}))
+    play = [dict(
+        name="tim.chat integration",
+        hosts="localhost",
+        gather_facts=False,
+        vars=dict(ansible_python_interpreter=sys.executable),
+        module_defaults={"group/tim.chat.tim": defaults},
+        tasks=tasks,
+    )]
+    workdir = tempfile.mkdtemp(prefix="tim-play-")
+    playbook = os.path.join(workdir, "play.yml")
+    results_path = os.path.join(workdir, "results.jsonl")
+    with open(playbook, "w") as handle:
+        yaml.safe_dump(play, handle, sort_keys=False, allow_unicode=True)
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+               "-c", "local", playbook]
+    if check:
+        command.append("--check")
+    if diff:
+        command.append("--diff")
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    command.extend(extra_args)
+    environment = dict(os.environ)
+    environment.update(
+        TIM_TEST_RESULTS=results_path,
+        ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"),
+        ANSIBLE_CALLBACKS_ENABLED="record_results",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+    )
+    for variable in ("TIM_SDKAPPID", "TIM_SECRET_KEY", "TIM_USERSIG", "TIM_BASE_URL", "TIM_IDENTIFIER", "TIM_REGION"):
+        environment.pop(variable, None)
+    environment.update(env or {})
+    process = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
+    results = []
+    if os.path.exists(results_path):
+        with open(results_path) as handle:
+            results = [json.loads(line) for line in handle]
+    return PlayResult(process.returncode, process.stdout, process.stderr, results)
+
+
+def topic_task(name, ignore_errors=False, **options):
+    task = {"name": name, "tim.chat.tim_topic": options}
+    if ignore_errors:
+        task["ignore_errors"] = True
+    return task
