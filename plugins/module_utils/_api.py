@@ -65,6 +65,8 @@ ERROR_SENTENCES = {
     10037: "the community has reached its topic quota",
     11000: "topics are not enabled for this group (enable the community topic feature)",
     110003: "the topic has been deleted",
+    60009: "the Chat backend does not know this API service",
+    60010: "the identifier is not an app admin account (REST API calls need one)",
     60007: "the REST API frequency limit was exceeded (retries exhausted)",
     60011: "the SDKAppID frequency limit was exceeded (retries exhausted)",
     60018: "the Chat backend answered too many requests (retries exhausted)",
@@ -75,6 +77,7 @@ ERROR_SENTENCES = {
     70009: "UserSig verification failed: the secret key does not belong to this sdkappid",
     70013: "the identifier does not match the identifier the UserSig was made for",
     70014: "the sdkappid does not match the sdkappid the UserSig was made for",
+    70020: "the sdkappid was not found",
     70169: "the Chat backend timed out (retries exhausted)",
     70202: "the Chat backend timed out (retries exhausted)",
     70500: "the Chat backend had an internal error (retries exhausted)",
@@ -207,15 +210,13 @@ class TimClient:
         self._usersig_lock = threading.Lock()
         self.issued_usersigs = []
         self.calls = {}
+        # Passed with every request: a Session-level setting would lose to REQUESTS_CA_BUNDLE.
+        self._verify = params.get("ca_path") or params["validate_certs"]
         self._session = session or self._new_session(params)
 
     def _new_session(self, params):
         session = requests.Session()
         session.headers["Content-Type"] = "application/json; charset=utf-8"
-        if params.get("ca_path"):
-            session.verify = params["ca_path"]
-        else:
-            session.verify = params["validate_certs"]
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
@@ -267,7 +268,7 @@ class TimClient:
         )
         try:
             response = self._session.post(
-                "%s/v4/%s" % (self.base_url, api), params=query, json=body, timeout=self.timeout
+                "%s/v4/%s" % (self.base_url, api), params=query, json=body, timeout=self.timeout, verify=self._verify
             )
         except requests.exceptions.SSLError as exc:
             raise TimApiError(api, None, "TLS error talking to %s: %s" % (self.base_url, self.redact(exc)))

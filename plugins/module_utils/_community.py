@@ -24,7 +24,7 @@ from ansible_collections.tim.chat.plugins.module_utils._topic import (
 # Per-topic codes of get_topic/destroy_topic meaning "no such topic".
 TOPIC_GONE_CODES = frozenset([10010, 110003])
 # The commands the backend answers for an unknown path.
-UNKNOWN_COMMAND_CODES = frozenset([10003, 60003])
+UNKNOWN_COMMAND_CODES = frozenset([10003, 60009])
 
 
 def read_topics(client, group_id, from_account=None, topic_ids=None, fields=None):

@@ -111,7 +111,8 @@ class ImportOutcome:
         self.failures = []
 
     def result(self):
-        return dict(changed=bool(self.imported), imported=self.imported, skipped=self.skipped)
+        # Not "skipped": Ansible reads a true "skipped" key of a result as "the task was skipped".
+        return dict(changed=bool(self.imported), imported=self.imported, skipped_topics=self.skipped)
 
     def failure_message(self, group_id):
         return "%d topic(s) could not be imported into group %s (%d imported; a rerun converges): %s" % (

@@ -14,7 +14,7 @@ short_description: Import topics into a Tencent Cloud Chat community, keeping th
 version_added: 0.1.0
 description:
   - Migrates topics into a community with the C(import_topic) API, which keeps C(create_time) and fires no webhook.
-  - Idempotent; a topic already in the community (by ID, else by name) is skipped and reported in RV(skipped).
+  - Idempotent; a topic already in the community (by ID, else by name) is skipped and reported in RV(skipped_topics).
   - Copies a community to another community or another app. A topic ID of another group is rebased onto
     O(group_id) (its custom part kept). A server-assigned ID (C(...@TOPIC#_@TOPIC#...)) cannot be chosen, so that topic
     gets a new ID and RV(imported) maps the old ID to the new one.
@@ -97,7 +97,7 @@ options:
     type: path
   on_existing:
     description:
-      - What to do with a topic that is already in the community. V(skip) reports it in RV(skipped);
+      - What to do with a topic that is already in the community. V(skip) reports it in RV(skipped_topics);
         V(fail) fails before any write.
     type: str
     choices: [skip, fail]
@@ -151,8 +151,10 @@ imported:
     topic_name:
       description: Its name.
       type: str
-skipped:
-  description: The topics already in the community, with the reason.
+skipped_topics:
+  description:
+    - The topics already in the community, with the reason.
+    - Not named C(skipped), which Ansible would read as "the task was skipped".
   returned: always
   type: list
   elements: dict

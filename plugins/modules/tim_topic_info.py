@@ -144,10 +144,19 @@ FIELD_CHOICES = ["topic_name", "face_url", "notification", "introduction", "cust
                  "last_msg_time", "next_msg_seq", "mute_all_member"]
 
 
+def unique(values):
+    """``values`` without repeats, in their first order (None stays None)."""
+    if values is None:
+        return None
+    seen = set()
+    return [value for value in values if not (value in seen or seen.add(value))]
+
+
 def select(topics, topic_ids, topic_names):
     """Keep the requested topics; return (topics, requested ids and names that were not found)."""
     if not topic_ids and not topic_names:
         return topics, []
+    topic_ids, topic_names = unique(topic_ids), unique(topic_names)
     ids, names = set(topic_ids or []), set(topic_names or [])
     chosen = [topic for topic in topics if topic["topic_id"] in ids or topic.get("topic_name") in names]
     found_ids = set(topic["topic_id"] for topic in chosen)
@@ -175,14 +184,23 @@ def main():
     if problem:
         tim.fail(problem)
     # Names can only be matched on the whole community, so ids alone are the only narrowed read.
-    narrow_ids = params["topic_ids"] if params["topic_ids"] and not params["topic_names"] else None
+    narrow_ids = unique(params["topic_ids"]) if params["topic_ids"] and not params["topic_names"] else None
+    fields = params["fields"]
+    # Matching names needs the names even when the filter leaves them out of the answer.
+    hide_name = bool(fields) and bool(params["topic_names"]) and "topic_name" not in fields
+    if hide_name:
+        fields = fields + ["topic_name"]
     try:
         topics, _gone = read_topics(tim.client, group_id, params["from_account"], narrow_ids,
-                                    response_filter(params["fields"]))
+                                    response_filter(fields))
     except TimApiError as exc:
         tim.fail("Reading the topics of group %s failed: %s" % (group_id, exc), error=exc)
     topics, missing = select(topics, params["topic_ids"], params["topic_names"])
-    tim.exit(changed=False, topics=sort_topics(topics), missing=missing)
+    topics = sort_topics(topics)
+    if hide_name:
+        for topic in topics:
+            topic.pop("topic_name", None)
+    tim.exit(changed=False, topics=topics, missing=missing)
 
 
 if __name__ == "__main__":

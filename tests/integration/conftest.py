@@ -32,7 +32,9 @@ class PlayResult:
     def task(self, name):
         matches = [entry for entry in self.results if entry["task"] == name]
         assert matches, "task %r has no result; rc=%s\n%s\n%s" % (name, self.rc, self.stdout[-3000:], self.stderr[-3000:])
-        return matches[-1]["result"]
+        result = dict(matches[-1]["result"])
+        result["failed"] = matches[-1]["status"] == "failed"
+        return result
 
     def status(self, name):
         return [entry for entry in self.results if entry["task"] == name][-1]["status"]

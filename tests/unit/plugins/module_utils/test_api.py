@@ -57,8 +57,8 @@ class ScriptedSession:
         self.script = list(script)
         self.posts = []
 
-    def post(self, url, params=None, json=None, timeout=None):
-        self.posts.append(dict(url=url, params=params, json=json))
+    def post(self, url, params=None, json=None, timeout=None, verify=None):
+        self.posts.append(dict(url=url, params=params, json=json, verify=verify))
         step = self.script.pop(0)
         if isinstance(step, Exception):
             raise step
@@ -271,3 +271,12 @@ def test_connection_options_have_env_fallbacks_and_secrets_are_no_log():
         assert spec[option]["fallback"][1] == [variable]
     assert spec["secret_key"]["no_log"] and spec["usersig"]["no_log"]
     assert spec["timeout"]["default"] > 3
+
+
+def test_certificate_settings_go_with_every_request():
+    client, session, _clock = client_for([ok(), ok(), ok()], validate_certs=False)
+    client.call("svc", "cmd", {})
+    assert session.posts[0]["verify"] is False
+    client, session, _clock = client_for([ok()], ca_path="/etc/ca.pem")
+    client.call("svc", "cmd", {})
+    assert session.posts[0]["verify"] == "/etc/ca.pem"
