@@ -36,6 +36,13 @@ sanity: venv
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
 	tar -C $(CURDIR) --exclude=./.venv --exclude=./.build --exclude=./.git --exclude='*/__pycache__' \
 	    --exclude=./tests/output -cf - . | tar -C $(SANITY_ROOT) -xf -
+	# ansible-test --venv fetches get-pip.py from a host outside the package registries: give it ours.
+	@version=$$($(BIN)/python -c "import ansible_test._internal.python_requirements as r, inspect, re; \
+	    print(re.search(r\"pip='([0-9.]+)'\", inspect.getsource(r.get_venv_packages)).group(1))") && \
+	    mkdir -p $$HOME/.ansible/test/cache && \
+	    cp tests/sanity/pip_bootstrap.py $$HOME/.ansible/test/cache/get_pip_$$(echo $$version | tr . _).py
+	# A repository of its own: inside this checkout git would report the copy as ignored (.build/).
+	cd $(SANITY_ROOT) && git init -q && git add -A
 	cd $(SANITY_ROOT) && PATH=$(BIN):$$PATH $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 units: venv link

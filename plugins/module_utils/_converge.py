@@ -29,6 +29,7 @@ from ansible_collections.tim.chat.plugins.module_utils._topic import (
     topic_key,
 )
 
+
 class Outcome:
     """What a converge run did (or, in check mode, would do), and what failed."""
 

@@ -56,7 +56,8 @@ def load_topics_file(path):
         raise ValueError("src %s must hold a list of topics or a mapping with a 'topics' list" % path)
     problems = []
     for index, item in enumerate(data):
-        problems.extend("src %s: topics[%d]: %s" % (path, index, problem) for problem in item_problems(item))
+        where = label(item, index) if isinstance(item, dict) else "topics[%d]" % index
+        problems.extend("src %s: %s: %s" % (path, where, problem) for problem in item_problems(item))
     if problems:
         raise ValueError("; ".join(problems))
     return [dict((key, value) for key, value in item.items() if value is not None) for item in data]

@@ -21,7 +21,7 @@ description:
     bulk writes run in parallel within O(rate_limit).
   - A second run with the same input changes nothing and makes no write call.
 author:
-  - tim.chat contributors
+  - tim.chat contributors (@tim-chat)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - tim.chat.connection

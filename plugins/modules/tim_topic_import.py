@@ -20,7 +20,7 @@ description:
     gets a new ID and RV(imported) maps the old ID to the new one.
   - Every topic is validated, and the 200-topic limit of a community checked, before the first write.
 author:
-  - tim.chat contributors
+  - tim.chat contributors (@tim-chat)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - tim.chat.connection

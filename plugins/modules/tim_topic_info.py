@@ -17,10 +17,9 @@ description:
   - Topics that do not exist are listed in RV(missing); that is not a failure.
   - The RV(topics) it returns can be passed as they are to M(tim.chat.tim_topic) and M(tim.chat.tim_topic_import).
 author:
-  - tim.chat contributors
+  - tim.chat contributors (@tim-chat)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
   - tim.chat.connection
   - tim.chat.connection.ATTRIBUTES
 attributes:
@@ -30,6 +29,9 @@ attributes:
   diff_mode:
     support: N/A
     details: Nothing changes, so there is nothing to diff.
+  idempotent:
+    description: Reading never changes anything.
+    support: full
   platform:
     platforms: all
 options:

@@ -213,5 +213,5 @@ def start_emulator(sdkappid=1400000000, secret_key="emulator-secret-key", env=No
 
 def start_webhook(token=None, refuse=None, delay_s=None, env=None):
     """Run ``python -m tests.emulator.webhook`` on 127.0.0.1 and a free port."""
-    return WebhookProcess(["--host", "127.0.0.1"] + _cli_args({"token": token, "refuse": refuse,
-                                                                 "delay_s": delay_s}), env)
+    options = {"token": token, "refuse": refuse, "delay_s": delay_s}
+    return WebhookProcess(["--host", "127.0.0.1"] + _cli_args(options), env)

@@ -262,10 +262,10 @@ class Emulator(object):
         """Return (response_fields, committed_write: bool)."""
         s = self.state
         if name == "create_group":
-            resp, _ = s.create_group(body)
+            resp = s.create_group(body)[0]
             return resp, True
         if name == "destroy_group":
-            resp, _ = s.destroy_group(body)
+            resp = s.destroy_group(body)[0]
             return resp, True
         if name == "get_topic":
             return s.get_topic(body)[0], False

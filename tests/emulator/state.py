@@ -110,7 +110,7 @@ def _account(body, key, required=False):
 
 
 def _rand_id(n=11):
-    return "c" + "".join(_sysrand.choice(_ID_CHARS) for _ in range(n))
+    return "c" + "".join(_sysrand.choice(_ID_CHARS) for _position in range(n))
 
 
 def check_custom_topic_id(group_id, topic_id):

@@ -134,7 +134,7 @@ def run_play(tasks, emulator=None, check=False, diff=False, verbosity=0, module_
     for variable in ("TIM_SDKAPPID", "TIM_SECRET_KEY", "TIM_USERSIG", "TIM_BASE_URL", "TIM_IDENTIFIER", "TIM_REGION"):
         environment.pop(variable, None)
     environment.update(env or {})
-    process = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
+    process = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600, check=False)
     results = []
     if os.path.exists(results_path):
         with open(results_path) as handle:

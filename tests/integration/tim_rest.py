@@ -53,7 +53,7 @@ class RestClient:
         assert answer["ErrorCode"] == 0, answer
 
     def topics(self, group_id):
-        answer = self.call("million_group_open_http_svc/get_topic", dict(GroupId=group_id,
-                                                                          From_Account=self.identifier))
+        body = dict(GroupId=group_id, From_Account=self.identifier)
+        answer = self.call("million_group_open_http_svc/get_topic", body)
         assert answer["ErrorCode"] == 0, answer
         return [item["TopicInfo"] for item in answer["TopicAndSelfInfo"] if item["ErrorCode"] == 0]

@@ -20,7 +20,7 @@ def test_rate_limit_per_command(make_emu):
     emu = make_emu(rate_limit=20)
     c = emu.client()
     gid = c.community()
-    codes = [c.topic("get_topic", _get_body(gid))["ErrorCode"] for _ in range(30)]
+    codes = [c.topic("get_topic", _get_body(gid))["ErrorCode"] for _attempt in range(30)]
     assert codes.count(0) == 20 and codes.count(60007) == 10
     assert codes[:20] == [0] * 20
     # another command has its own budget
@@ -35,7 +35,7 @@ def test_rate_limit_per_command(make_emu):
 def test_rate_limit_off(make_emu):
     c = make_emu(rate_limit=0).client()
     gid = c.community()
-    assert all(c.topic("get_topic", _get_body(gid))["ErrorCode"] == 0 for _ in range(250))
+    assert all(c.topic("get_topic", _get_body(gid))["ErrorCode"] == 0 for _attempt in range(250))
 
 
 def test_error_rate_rejects_before_write(make_emu):
@@ -53,7 +53,7 @@ def test_error_rate_is_reproducible_with_seed(make_emu):
     def run():
         emu = make_emu(error_rates={"10006": 0.5}, seed=42, rate_limit=0)
         c = emu.client()
-        return [c.topic("get_topic", _get_body("@TGS#_none"))["ErrorCode"] for _ in range(40)]
+        return [c.topic("get_topic", _get_body("@TGS#_none"))["ErrorCode"] for _attempt in range(40)]
     a, b = run(), run()
     assert a == b and 10006 in a and 10010 in a
 
@@ -90,7 +90,7 @@ def test_latency_does_not_serialize(make_emu):
     def worker():
         results.append(emu.client().topic("get_topic", _get_body(gid))["ErrorCode"])
 
-    threads = [threading.Thread(target=worker) for _ in range(16)]
+    threads = [threading.Thread(target=worker) for _attempt in range(16)]
     t0 = time.time()
     for t in threads:
         t.start()

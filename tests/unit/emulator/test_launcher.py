@@ -82,7 +82,7 @@ def test_tls(tmp_path):
         c.session.verify = cert
         c.session.trust_env = False  # REQUESTS_CA_BUNDLE would override session.verify
         gid = c.community()
-        for _ in range(3):  # keep-alive over TLS
+        for _attempt in range(3):  # keep-alive over TLS
             assert c.topic("get_topic", {"GroupId": gid, "From_Account": ADMIN})["ErrorCode"] == 0
         with pytest.raises(requests.exceptions.SSLError):
             requests.post(emu.url + "/v4/%s/get_topic" % MILLION, data="{}", timeout=5)  # untrusted cert

@@ -265,9 +265,9 @@ def test_non_json_answer_is_a_clear_error():
 
 def test_connection_options_have_env_fallbacks_and_secrets_are_no_log():
     spec = connection_argument_spec()
-    for option, variable in [("sdkappid", "TIM_SDKAPPID"), ("identifier", "TIM_IDENTIFIER"),
-                              ("secret_key", "TIM_SECRET_KEY"), ("usersig", "TIM_USERSIG"),
-                              ("region", "TIM_REGION"), ("base_url", "TIM_BASE_URL")]:
+    expected = [("sdkappid", "TIM_SDKAPPID"), ("identifier", "TIM_IDENTIFIER"), ("secret_key", "TIM_SECRET_KEY"),
+                ("usersig", "TIM_USERSIG"), ("region", "TIM_REGION"), ("base_url", "TIM_BASE_URL")]
+    for option, variable in expected:
         assert spec[option]["fallback"][1] == [variable]
     assert spec["secret_key"]["no_log"] and spec["usersig"]["no_log"]
     assert spec["timeout"]["default"] > 3
