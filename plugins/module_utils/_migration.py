@@ -116,8 +116,9 @@ class ImportOutcome:
         return dict(changed=bool(self.imported), imported=self.imported, skipped_topics=self.skipped)
 
     def failure_message(self, group_id):
-        return "%d topic(s) could not be imported into group %s (%d imported; a rerun converges): %s" % (
-            len(self.failures), group_id, len(self.imported), summarize_failures(self.failures))
+        return "%d topic(s) could not be imported into group %s (%d imported; a rerun imports the missing ones): %s" % (
+            len(self.failures), group_id, len(self.imported), summarize_failures(self.failures)
+        )
 
 
 def import_topics(client, group_id, source, on_existing, check_mode):
@@ -183,5 +184,7 @@ def import_topics(client, group_id, source, on_existing, check_mode):
         mutes, client.concurrency
     ):
         if error is not None:
-            outcome.failures.append(("topic %s" % topic_id, error))
+            # A rerun skips this topic (it exists now), so it does not converge by itself.
+            outcome.failures.append(("%s, imported but not muted (a rerun skips it: set mute_all_member with "
+                                     "tim.chat.tim_topic)" % label(dict(wanted, topic_id=topic_id)), error))
     return outcome

@@ -9,8 +9,10 @@ import json
 import pytest
 import yaml
 
+from ansible_collections.tim.chat.plugins.module_utils._api import TimApiError
 from ansible_collections.tim.chat.plugins.module_utils._migration import (
     MAX_SRC_BYTES,
+    import_topics,
     item_problems,
     load_topics_file,
     rebase,
@@ -179,3 +181,36 @@ def test_rebase_drops_read_only_keys_and_keeps_the_rest():
 
 def test_rebase_without_id():
     assert rebase(TARGET, dict(topic_name="A", create_time=1)) == dict(topic_name="A", create_time=1)
+
+
+# --- a mute that fails after the import -----------------------------------------------------------
+
+
+class FakeClient:
+    """Answers get_topic (empty community) and import_topic; refuses modify_topic."""
+
+    identifier = "administrator"
+    concurrency = 1
+
+    def __init__(self):
+        self.calls = []
+
+    def call(self, service, command, body, recheck=None):
+        self.calls.append(command)
+        if command == "get_topic":
+            return dict(TopicAndSelfInfo=[])
+        if command == "import_topic":
+            return dict(TopicId=body["GroupId"] + "@TOPIC#_@TOPIC#cNEW" + body["TopicName"])
+        raise TimApiError("%s/%s" % (service, command), 10007, "no permission")
+
+
+def test_a_failed_mute_is_reported_as_imported_but_not_muted():
+    client = FakeClient()
+    outcome = import_topics(client, TARGET, [dict(topic_name="Quiet", mute_all_member=True), dict(topic_name="Loud")],
+                            "skip", check_mode=False)
+    assert client.calls == ["get_topic", "import_topic", "import_topic", "modify_topic"]
+    assert sorted(item["topic_name"] for item in outcome.imported) == ["Loud", "Quiet"]
+    message = outcome.failure_message(TARGET)
+    assert "topic 'Quiet' (id %s@TOPIC#_@TOPIC#cNEWQuiet), imported but not muted" % TARGET in message
+    assert "tim.chat.tim_topic" in message and "10007" in message
+    assert "2 imported" in message and "rerun converges" not in message
