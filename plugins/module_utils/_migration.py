@@ -92,16 +92,18 @@ def item_problems(item):
 
 
 def rebase(group_id, source):
-    """The topic to import into ``group_id``: its id moved onto the group, or dropped if server-assigned."""
+    """The topic to import into ``group_id``: its id moved onto the group, or dropped if server-assigned.
+
+    An id that is no topic id at all (no '@TOPIC#_') is kept as it is, for validation to reject.
+    """
     wanted = dict((key, value) for key, value in source.items() if key not in READ_ONLY_KEYS)
     source_id = wanted.get("topic_id")
-    if source_id:
-        position = source_id.find(TOPIC_MARK)
-        custom = source_id[position + len(TOPIC_MARK):] if position >= 0 else None
-        if custom is None or is_server_assigned(source_id):
+    position = source_id.find(TOPIC_MARK) if source_id else -1
+    if position >= 0:
+        if is_server_assigned(source_id):
             wanted.pop("topic_id")
         else:
-            wanted["topic_id"] = group_id + TOPIC_MARK + custom
+            wanted["topic_id"] = group_id + source_id[position:]
     return wanted
 
 

@@ -54,6 +54,7 @@ options:
   fields:
     description:
       - Return only these fields of each topic (besides C(topic_id) and C(group_id)); sent as C(ResponseFilter).
+      - RV(topics[].self_info) is returned regardless, the filter applies to the topic's own fields.
     type: list
     elements: str
     choices: [topic_name, face_url, notification, introduction, custom_string, create_time, last_msg_time,

@@ -214,3 +214,11 @@ def test_a_failed_mute_is_reported_as_imported_but_not_muted():
     assert "topic 'Quiet' (id %s@TOPIC#_@TOPIC#cNEWQuiet), imported but not muted" % TARGET in message
     assert "tim.chat.tim_topic" in message and "10007" in message
     assert "2 imported" in message and "rerun converges" not in message
+
+
+def test_rebase_keeps_an_id_that_is_no_topic_id_so_validation_rejects_it():
+    wanted = rebase(TARGET, dict(topic_id="general", topic_name="General"))
+    assert wanted["topic_id"] == "general"
+    with pytest.raises(ValueError) as caught:
+        import_topics(None, TARGET, [dict(topic_id="general", topic_name="General")], "skip", False)
+    assert "topic_id does not belong to group" in str(caught.value)
