@@ -49,7 +49,7 @@ options:
     type: str
   timeout:
     description:
-      - Seconds to wait for one API answer. The backend's own limit is 3 seconds, so keep this above it.
+      - Seconds to wait for one API answer, more than 0. The backend's own limit is 3 seconds, so keep this above it.
     type: float
     default: 10
   validate_certs:
@@ -60,22 +60,29 @@ options:
   ca_path:
     description:
       - A PEM file of CA certificates to verify the API server with (for a proxy or a private CA).
+      - Without it, O(validate_certs=true) verifies with the default CA bundle of C(requests), which the
+        E(REQUESTS_CA_BUNDLE) environment variable can name. O(ca_path) and O(validate_certs=false) are not
+        overridden by that variable.
     type: path
   retries:
     description:
       - How many times a call is retried after throttling, a backend timeout or internal error, HTTP 5xx or a lost
         connection, with capped exponential backoff and jitter. Each retry is shown as a warning.
-      - A create whose answer was lost is only sent again after a read shows that it did not happen.
+      - A create whose answer was lost is only sent again after a read shows that it did not happen. When no answer
+        came at all (timeout, lost connection), that read waits until the backend's own 3-second limit has passed
+        since the create was sent, so a create the backend is still working on is not sent twice.
+      - V(0) or more.
     type: int
     default: 5
   rate_limit:
     description:
-      - Calls per second per API command this module run makes at most. The Chat backend allows 200.
+      - Calls per second per API command this module run makes at most. The Chat backend allows 200. V(0) means no
+        limit.
     type: float
     default: 200
   concurrency:
     description:
-      - How many requests bulk work runs in parallel.
+      - How many requests bulk work runs in parallel, 1 or more.
     type: int
     default: 16
 requirements:

@@ -12,11 +12,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import random
+import sys
 import threading
 import time
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.tim.chat.plugins.module_utils._usersig import generate_usersig
 
@@ -87,6 +89,14 @@ ERROR_SENTENCES = {
 
 USERSIG_TTL = 3600
 REDACTED = "********"
+# The Chat backend gives up on a request after 3 seconds. A write the client stopped waiting for (timeout,
+# lost connection) may commit until then, so it is re-checked only once that time, and a margin, have passed.
+BACKEND_TIMEOUT = 3.0
+SETTLE_MARGIN = 0.5
+
+# Module code runs on every target Python that ansible-core >= 2.16 supports, Python 2.7 included
+# (README "Compatibility"). time.monotonic is Python 3.3+: on 2.7 the wall clock paces the limiter.
+monotonic = getattr(time, "monotonic", time.time)
 
 
 def connection_argument_spec():
@@ -148,7 +158,13 @@ class TimApiError(Exception):
 
 
 class OutcomeUnknown(TimApiError):
-    """A write whose request may have reached the backend but whose answer was lost."""
+    """A write whose request may have reached the backend but whose answer was lost.
+
+    ``sent_at`` (the client's clock) is set when no answer came at all: the backend may still be
+    working on the request.
+    """
+
+    sent_at = None
 
 
 class TokenBucket:
@@ -157,7 +173,7 @@ class TokenBucket:
     ``burst`` calls may start at once; after that one call every ``1/rate`` seconds.
     """
 
-    def __init__(self, rate, burst=1, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, rate, burst=1, clock=monotonic, sleep=time.sleep):
         self.rate = float(rate)
         self.burst = float(burst)
         self._clock = clock
@@ -190,7 +206,7 @@ def backoff_delay(attempt, throttled, rand=None):
 class TimClient:
     """Calls the Chat REST API for one module run: one HTTP session, one UserSig, one limiter per API."""
 
-    def __init__(self, params, warn=None, session=None, sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, params, warn=None, session=None, sleep=time.sleep, clock=monotonic):
         self.sdkappid = params["sdkappid"]
         self.identifier = params["identifier"]
         self._secret_key = params.get("secret_key")
@@ -240,7 +256,7 @@ class TimClient:
         return [value for value in values if value]
 
     def redact(self, text):
-        text = str(text)
+        text = to_text(text)
         for secret in self.secrets():
             text = text.replace(secret, REDACTED)
             # requests/urllib3 quote URLs in their messages: the percent-encoded sig too.
@@ -266,17 +282,26 @@ class TimClient:
             random=random.randint(0, 4294967295),
             contenttype="json",
         )
+        sent_at = self._clock()
         try:
             response = self._session.post(
                 "%s/v4/%s" % (self.base_url, api), params=query, json=body, timeout=self.timeout, verify=self._verify
             )
         except requests.exceptions.SSLError as exc:
             raise TimApiError(api, None, "TLS error talking to %s: %s" % (self.base_url, self.redact(exc)))
-        except requests.exceptions.ConnectionError as exc:
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             # A refused connection never reached the server; anything else may have.
-            raise OutcomeUnknown(api, None, "connection error: %s" % self.redact(exc))
-        except requests.exceptions.Timeout:
-            raise OutcomeUnknown(api, None, "no answer within %s seconds" % self.timeout)
+            if isinstance(exc, requests.exceptions.ConnectionError):
+                error = OutcomeUnknown(api, None, "connection error: %s" % self.redact(exc))
+            else:
+                error = OutcomeUnknown(api, None, "no answer within %s seconds" % self.timeout)
+            error.sent_at = sent_at
+            raise error
+        except requests.exceptions.RequestException:
+            raise
+        except EnvironmentError as exc:
+            # Local set-up, e.g. REQUESTS_CA_BUNDLE naming a missing file (requests reads it for verify=True).
+            raise TimApiError(api, None, "cannot set up the connection to %s: %s" % (self.base_url, self.redact(exc)))
         if response.status_code >= 500:
             raise OutcomeUnknown(api, None, "HTTP %s from %s" % (response.status_code, self.base_url),
                                  http_status=response.status_code)
@@ -313,6 +338,9 @@ class TimClient:
                 if attempt > self.retries or not (throttled or unknown):
                     raise
                 delay = backoff_delay(attempt, throttled)
+                if unknown and recheck is not None and exc.sent_at is not None:
+                    # No answer at all: the backend may still commit the write until its own timeout.
+                    delay = max(delay, exc.sent_at + BACKEND_TIMEOUT + SETTLE_MARGIN - self._clock())
                 self._warn("%s: retry %d of %d in %.1f s after: %s" % (api, attempt, self.retries, delay, exc.info))
                 self._sleep(delay)
                 if unknown and recheck is not None:
@@ -335,19 +363,158 @@ def run_concurrently(function, items, workers):
     """Apply ``function`` to every item with up to ``workers`` threads.
 
     Returns ``[(item, result, error)]`` in input order; an error does not stop the other items.
+    Plain threads, not concurrent.futures: that package is not in Python 2.7's standard library,
+    and module code runs on 2.7 targets too (ansible-core 2.16).
     """
-    from concurrent.futures import ThreadPoolExecutor
+    items = list(items)
+    results = [None] * len(items)
+    fatal = []  # a BaseException (KeyboardInterrupt, SystemExit) in a worker, re-raised here
+    lock = threading.Lock()
+    pending = iter(range(len(items)))
 
-    def guarded(item):
+    def guarded(index):
+        item = items[index]
         try:
-            return item, function(item), None
+            results[index] = (item, function(item), None)
         except Exception as exc:  # noqa: BLE001 -- reported per item to the caller
-            return item, None, exc
+            results[index] = (item, None, exc)
+
+    def worker():
+        while not fatal:
+            with lock:
+                index = next(pending, None)
+            if index is None:
+                return
+            try:
+                guarded(index)
+            except BaseException as exc:  # pylint: disable=broad-except
+                fatal.append(exc)
 
     if workers <= 1 or len(items) <= 1:
-        return [guarded(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(guarded, items))
+        for index in range(len(items)):
+            guarded(index)
+        return results
+    threads = [threading.Thread(target=worker) for _count in range(min(workers, len(items)))]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if fatal:
+        raise fatal[0]
+    return results
+
+
+def text_params(value):
+    """``value`` with every byte string decoded: on Python 2 targets AnsibleModule makes str options native
+    byte strings, which neither equal the API's text ("\xe5\xb8\xae" != u"\u5e2e") nor mix with it."""
+    if isinstance(value, dict):
+        return dict((text_params(key), text_params(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [text_params(item) for item in value]
+    if isinstance(value, bytes):
+        return to_text(value, errors="surrogate_or_strict")
+    return value
+
+
+def missing_required_message():
+    """Why a module cannot run without requests: the package, the host and the interpreter, and the fix."""
+    return missing_required_lib(
+        "requests",
+        reason="by the tim.chat modules to call the Chat REST API: install the Python package requests for this "
+        "interpreter on that host, for example with %s -m pip install requests" % sys.executable,
+    )
+
+
+# Connection numbers that make no sense: (option, lowest value allowed, whether that value is allowed, rule).
+NUMBER_RULES = (
+    ("timeout", 0, False, "more than 0 seconds"),
+    ("retries", 0, True, "0 or more"),
+    ("rate_limit", 0, True, "0 (no limit) or more"),
+    ("concurrency", 1, True, "1 or more"),
+)
+
+
+def number_problems(params):
+    problems = []
+    for option, lowest, inclusive, rule in NUMBER_RULES:
+        value = params.get(option)
+        if value is not None and (value < lowest or (value == lowest and not inclusive)):
+            problems.append("%s must be %s, not %s" % (option, rule, value))
+    return problems
+
+
+def non_string_problems(spec, raw, where=""):
+    """Options of type str (or path) given a mapping, a list or a boolean in ``raw`` (the arguments as given).
+
+    AnsibleModule turns such a value into its Python text ("{'a': 1}", "True") without a word: a topic
+    would get that name. Numbers stay accepted, as in every Ansible module (topic_name: 2024).
+    """
+    problems = []
+    for name, option in sorted(spec.items()):
+        value = raw.get(name) if isinstance(raw, dict) else None
+        if value is None:
+            continue
+        kind = option.get("type", "str")
+        values = [(where + name, value)]
+        if kind == "list" and isinstance(value, list):
+            if option.get("options"):
+                for index, item in enumerate(value):
+                    problems.extend(non_string_problems(option["options"], item, "%s%s[%d]." % (where, name, index)))
+                continue
+            values = [("%s%s[%d]" % (where, name, index), item) for index, item in enumerate(value)]
+            kind = option.get("elements")
+        if kind not in ("str", "path"):
+            continue
+        for label, item in values:
+            if isinstance(item, (dict, list, bool)):
+                problems.append("%s must be a string, not %s (quote it if it is meant as text)"
+                                % (label, "a boolean" if isinstance(item, bool) else "a " + type(item).__name__))
+    return problems
+
+
+def raw_arguments():
+    """The module's arguments before AnsibleModule converted them, or None when they cannot be had."""
+    try:
+        from ansible.module_utils.basic import _load_params  # documented for "very dynamic" modules
+
+        return _load_params()
+    except Exception:  # pylint: disable=broad-except
+        return None  # the checks that use them are a safety net, never a failure of their own
+
+
+SECRET_OPTIONS = ("secret_key", "usersig")
+
+
+def secret_arguments(raw):
+    """The values given to the secret options in ``raw``, every leaf of a (wrongly typed) list or dict included."""
+    found = []
+    stack = [raw.get(option) for option in SECRET_OPTIONS] if isinstance(raw, dict) else []
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif value is not None and not isinstance(value, bool) and to_text(value):
+            found.append(to_text(value))
+    return found
+
+
+def keeping_secrets(module_class):
+    """``module_class`` whose failures hide the secret options whatever happened before.
+
+    ansible-core forgets every no_log value when an option with suboptions (``topics``) has a value of the
+    wrong type (ansible/ansible#81672): its own validation failure then printed the secret key in the
+    invocation. The arguments are loaded and cached by the time anything fails.
+    """
+
+    class KeepingSecrets(module_class):
+        def fail_json(self, *args, **kwargs):
+            self.no_log_values.update(secret_arguments(raw_arguments()))
+            return module_class.fail_json(self, *args, **kwargs)
+
+    return KeepingSecrets
 
 
 class TimModule:
@@ -358,10 +525,13 @@ class TimModule:
         spec.update(argument_spec)
         kwargs["mutually_exclusive"] = CONNECTION_MUTUALLY_EXCLUSIVE + kwargs.get("mutually_exclusive", [])
         kwargs["required_one_of"] = CONNECTION_REQUIRED_ONE_OF + kwargs.get("required_one_of", [])
-        self.module = module_class(argument_spec=spec, **kwargs)
+        self.module = keeping_secrets(module_class)(argument_spec=spec, **kwargs)
         if not HAS_REQUESTS:
-            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-        self.params = self.module.params
+            self.module.fail_json(msg=missing_required_message(), exception=REQUESTS_IMPORT_ERROR)
+        self.params = text_params(self.module.params)
+        problems = non_string_problems(spec, raw_arguments() or {}) + number_problems(self.params)
+        if problems:
+            self.module.fail_json(msg="Invalid input, nothing was changed: " + "; ".join(problems))
         self.client = TimClient(self.params, warn=self.module.warn)
 
     def fail(self, message, error=None, **result):

@@ -11,9 +11,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import numbers
 import os
-
-from ansible.module_utils.six import integer_types, string_types
 
 from ansible_collections.tim.chat.plugins.module_utils._api import TimApiError, run_concurrently, summarize_failures
 from ansible_collections.tim.chat.plugins.module_utils._community import import_topic, modify_topic, read_topics
@@ -21,6 +20,7 @@ from ansible_collections.tim.chat.plugins.module_utils._topic import (
     MAX_TOPICS_PER_COMMUNITY,
     PROFILE_FIELDS,
     READ_ONLY_KEYS,
+    STRING_TYPES,
     TOPIC_MARK,
     TopicIndex,
     DuplicateName,
@@ -45,7 +45,13 @@ def load_topics_file(path):
     if size > MAX_SRC_BYTES:
         raise ValueError("src %s is %d bytes, more than the %d allowed" % (path, size, MAX_SRC_BYTES))
     with open(path, "rb") as handle:
-        text = handle.read().decode("utf-8", "replace")
+        raw = handle.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Replacing the bad bytes would import names that are not the source's ("caf\ufffd").
+        raise ValueError("src %s is not UTF-8 text (byte %d is 0x%02x): save it as UTF-8"
+                         % (path, exc.start, bytearray(raw[exc.start:exc.start + 1])[0]))
     try:
         data = json.loads(text)
     except ValueError:
@@ -82,9 +88,9 @@ def item_problems(item):
     if not item.get("topic_name"):
         problems.append("topic_name is required")
     problems.extend("%s must be a string" % key for key in STRING_KEYS
-                    if item.get(key) is not None and not isinstance(item[key], string_types))
+                    if item.get(key) is not None and not isinstance(item[key], STRING_TYPES))
     create_time = item.get("create_time")
-    if create_time is not None and (isinstance(create_time, bool) or not isinstance(create_time, integer_types)):
+    if create_time is not None and (isinstance(create_time, bool) or not isinstance(create_time, numbers.Integral)):
         problems.append("create_time must be an integer (unix seconds)")
     if item.get("mute_all_member") is not None and not isinstance(item["mute_all_member"], bool):
         problems.append("mute_all_member must be true or false")

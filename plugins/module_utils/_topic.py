@@ -13,7 +13,9 @@ __metaclass__ = type
 
 import time
 
-from ansible.module_utils.six import string_types
+# Text: str, and unicode on Python 2.7 targets (ansible-core 2.16). Not ansible.module_utils.six: ansible-core 2.21
+# deprecates it and its sanity test rejects it.
+STRING_TYPES = (str, type(b"".decode("ascii")))
 
 MAX_TOPICS_PER_COMMUNITY = 200
 TOPIC_ID_MAX_BYTES = 96
@@ -174,7 +176,7 @@ def field_errors(topic):
         value = topic.get(option)
         if value is None:
             continue
-        if not isinstance(value, string_types):
+        if not isinstance(value, STRING_TYPES):
             errors.append("%s must be a string" % option)
         elif byte_length(value) > limit:
             errors.append("%s is %d bytes in UTF-8, more than the %d allowed" % (option, byte_length(value), limit))

@@ -20,8 +20,8 @@ description:
   - The community is read once per run (one C(get_topic) call). Every topic is validated before the first write, and
     bulk writes run in parallel within O(rate_limit).
   - A second run with the same input changes nothing and makes no write call.
-  - Runs on the same community must not overlap (for example the same task on several hosts at once, use
-    C(run_once)): two runs that both find a topic missing both create it.
+  - Runs on the same community must not overlap, because two runs that both find a topic missing both create it.
+    Use C(run_once) when the play has several hosts.
 author:
   - tim.chat contributors (@tim-chat)
 extends_documentation_fragment:

@@ -96,14 +96,17 @@ def connection(emulator, **overrides):
 
 
 def run_play(tasks, emulator=None, check=False, diff=False, verbosity=0, module_defaults=None, env=None,
-             extra_args=()):
-    """Run ``tasks`` in a localhost play with the tim.chat connection set by module_defaults."""
+             extra_args=(), python=None):
+    """Run ``tasks`` in a localhost play with the tim.chat connection set by module_defaults.
+
+    The modules run with ``python`` (default: this test's interpreter) as ansible_python_interpreter.
+    """
     defaults = dict(module_defaults or (connection(emulator) if emulator else {}))
     play = [dict(
         name="tim.chat integration",
         hosts="localhost",
         gather_facts=False,
-        vars=dict(ansible_python_interpreter=sys.executable),
+        vars=dict(ansible_python_interpreter=python or sys.executable),
         module_defaults={"group/tim.chat.tim": defaults},
         tasks=tasks,
     )]
@@ -147,3 +150,11 @@ def topic_task(name, ignore_errors=False, **options):
     if ignore_errors:
         task["ignore_errors"] = True
     return task
+
+
+# The reliability and security matrix (test_matrix_*.py): its fixture and its summary lines.
+from tests.integration.conftest_matrix import (  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
+    matrix,
+    pytest_runtest_logreport,
+    pytest_terminal_summary,
+)

@@ -170,6 +170,21 @@ def test_recheck_that_finds_nothing_sends_again():
     assert len(session.posts) == 2
 
 
+def test_a_write_without_answer_is_rechecked_only_after_the_backend_timeout():
+    # The backend may still commit a request the client stopped waiting for, until its own 3 s timeout:
+    # a re-check before that would find nothing and send the create a second time.
+    checks = []
+    client, session, clock = client_for([requests.exceptions.ReadTimeout("slow"), ok(TopicId="new")], timeout=1.0)
+    client.call("svc", "create_topic", {}, recheck=lambda: checks.append(clock.now))
+    assert checks[0] >= _api.BACKEND_TIMEOUT
+    assert len(session.posts) == 2
+    # An answer that came (HTTP 502) means the backend is done with the request: the usual short backoff.
+    checks = []
+    client, session, clock = client_for([502, ok(TopicId="new")])
+    client.call("svc", "create_topic", {}, recheck=lambda: checks.append(clock.now))
+    assert checks[0] <= 0.25
+
+
 def test_throttled_create_is_resent_without_recheck():
     checks = []
     client, session, _clock = client_for([fail(60007), ok(TopicId="new")])
@@ -280,3 +295,48 @@ def test_certificate_settings_go_with_every_request():
     client, session, _clock = client_for([ok()], ca_path="/etc/ca.pem")
     client.call("svc", "cmd", {})
     assert session.posts[0]["verify"] == "/etc/ca.pem"
+
+
+def test_text_options_refuse_mappings_lists_and_booleans_but_take_numbers():
+    spec = dict(topic_name=dict(type="str"), ca_path=dict(type="path"), retries=dict(type="int"),
+                topic_ids=dict(type="list", elements="str"),
+                topics=dict(type="list", elements="dict", options=dict(topic_name=dict(type="str"))))
+    raw = dict(topic_name={"a": 1}, ca_path=["x"], retries=3, topic_ids=["ok", True],
+               topics=[dict(topic_name=2024), dict(topic_name=["x"])])
+    problems = _api.non_string_problems(spec, raw)
+    assert [problem.split(" (")[0] for problem in problems] == [
+        "ca_path must be a string, not a list",
+        "topic_ids[1] must be a string, not a boolean",
+        "topic_name must be a string, not a dict",
+        "topics[1].topic_name must be a string, not a list",
+    ]
+    assert _api.non_string_problems(spec, dict(topic_name="x", topics=[dict(topic_name=7)])) == []
+
+
+def test_connection_numbers_out_of_range_are_named():
+    good = dict(timeout=0.5, retries=0, rate_limit=0, concurrency=1)
+    assert _api.number_problems(good) == []
+    bad = dict(timeout=0, retries=-1, rate_limit=-5, concurrency=0)
+    assert _api.number_problems(bad) == [
+        "timeout must be more than 0 seconds, not 0", "retries must be 0 or more, not -1",
+        "rate_limit must be 0 (no limit) or more, not -5", "concurrency must be 1 or more, not 0"]
+
+
+def test_failures_hide_the_secrets_even_when_ansible_core_lost_them(monkeypatch):
+    # ansible-core drops every no_log value when `topics` has the wrong type (ansible/ansible#81672).
+    monkeypatch.setattr(_api, "raw_arguments", lambda: dict(secret_key="k3y-value", usersig=["sig-in-a-list"],
+                                                            topics=5))
+
+    class FakeModule:
+        def __init__(self, **kwargs):
+            self.no_log_values = set()
+            self.failed = None
+
+        def fail_json(self, msg, **kwargs):
+            self.failed = msg
+
+    module = _api.keeping_secrets(FakeModule)()
+    module.fail_json(msg="bad topics")
+    assert module.failed == "bad topics"
+    assert module.no_log_values == {"k3y-value", "sig-in-a-list"}
+    assert _api.secret_arguments(None) == []

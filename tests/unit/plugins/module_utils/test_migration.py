@@ -48,6 +48,14 @@ def test_load_yaml_list_with_utf8(tmp_path):
                                            dict(topic_name="B", mute_all_member=True)]
 
 
+def test_a_file_that_is_not_utf8_is_refused_not_mangled(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes(u'[{"topic_name": "Caf\u00e9"}]'.encode("latin-1"))
+    with pytest.raises(ValueError) as caught:
+        load_topics_file(str(path))
+    assert "not UTF-8" in str(caught.value) and "0xe9" in str(caught.value) and str(path) in str(caught.value)
+
+
 @pytest.mark.parametrize("dump", [json.dumps, yaml.safe_dump], ids=["json", "yaml"])
 def test_load_saved_tim_topic_info_result(tmp_path, dump):
     registered = dict(changed=False, failed=False, missing=[],
