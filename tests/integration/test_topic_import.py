@@ -57,7 +57,7 @@ def test_import_list_keeps_create_time_fires_no_callback_and_reruns_nothing(emul
         dict(topic_name="Newest"),
     ]
     play = run_play([
-        import_task("import", group_id=group, topics=topics),
+        import_task("import", register="imported", group_id=group, topics=topics),  # ansible-core 2.16: no keyword
         import_task("rerun", group_id=group, topics=topics),
         info_task("read back", "read", group_id=group),
         {"name": "create with tim_topic", "tim.chat.tim_topic": {"group_id": group, "topic_name": "Created"}},
