@@ -7,6 +7,18 @@ BUILD := $(CURDIR)/.build
 COLLECTIONS := $(BUILD)/collections
 # ansible-test needs a real directory named ansible_collections/tim/chat: a copy.
 SANITY_ROOT := $(BUILD)/sanity/ansible_collections/tim/chat
+# What the venv holds; test-matrix passes tests/requirements-core.txt and its own ansible-core.
+REQUIREMENTS := requirements-dev.txt
+CORE_PIN :=
+# ansible-test sanity runs every test; compile and import run on each target Python of its ansible-core found on
+# PATH (3.8-3.13 for 2.19), so the pyenv image's interpreters go on PATH (its shims do not run).
+SANITY_ARGS := --venv
+PYENV_ROOT ?= $(HOME)/.pyenv
+empty :=
+space := $(empty) $(empty)
+TARGET_PATH := $(subst $(space),:,$(wildcard $(PYENV_ROOT)/versions/*/bin))
+# The modules' target-Python tests keep their virtualenvs here (tests/integration/test_target_python.py).
+export TIM_TEST_TARGET_VENVS := $(BUILD)/target-venvs
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(COLLECTIONS)
@@ -16,10 +28,10 @@ export ANSIBLE_NOCOWS := 1
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt
+$(VENV)/.installed: $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r $(REQUIREMENTS) $(CORE_PIN)
 	touch $@
 
 link:
@@ -29,30 +41,102 @@ link:
 demo: venv link
 	$(BIN)/python docs/examples/run_demo.py
 
-test: sanity units integration changelog-lint
+# test-matrix (the ansible-core 2.21 and 2.16 pairs, below) is part of it: on a fresh machine the default suite took
+# 6 min and the two pairs 6 and 4 more, 16 min in all, under CI's 20 (issue 10). The default suite alone, on
+# ansible-core 2.19: make sanity units integration.
+test: sanity units integration changelog-lint release-checks test-matrix
 	@echo "make test: all green"
 
 sanity: venv
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
-	tar -C $(CURDIR) --exclude=./.venv --exclude=./.build --exclude=./.git --exclude='*/__pycache__' \
+	tar -C $(CURDIR) --exclude='./.venv*' --exclude=./.build --exclude=./.git --exclude='*/__pycache__' \
 	    --exclude=./tests/output -cf - . | tar -C $(SANITY_ROOT) -xf -
-	# ansible-test --venv fetches get-pip.py from a host outside the package registries: give it ours.
-	@version=$$($(BIN)/python -c "import ansible_test._internal.python_requirements as r, inspect, re; \
-	    print(re.search(r\"pip='([0-9.]+)'\", inspect.getsource(r.get_venv_packages)).group(1))") && \
-	    mkdir -p $$HOME/.ansible/test/cache && \
-	    cp tests/sanity/pip_bootstrap.py $$HOME/.ansible/test/cache/get_pip_$$(echo $$version | tr . _).py
+	# ansible-test --venv fetches get-pip.py from a host outside the package registries: give it ours, for each
+	# pip version it pins (one per target Python range).
+	@versions=$$($(BIN)/python -c "import ansible_test._internal.python_requirements as r, inspect, re; \
+	    print(' '.join(sorted(set(re.findall(r\"pip='([0-9.]+)'\", inspect.getsource(r.get_venv_packages))))))") && \
+	    mkdir -p $$HOME/.ansible/test/cache && for version in $$versions; do \
+	    cp tests/sanity/pip_bootstrap.py $$HOME/.ansible/test/cache/get_pip_$$(echo $$version | tr . _).py; done
 	# A repository of its own: inside this checkout git would report the copy as ignored (.build/).
 	cd $(SANITY_ROOT) && git init -q && git add -A
-	cd $(SANITY_ROOT) && PATH=$(BIN):$$PATH $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+	cd $(SANITY_ROOT) && PATH=$(BIN):$(TARGET_PATH):$$PATH $(BIN)/ansible-test sanity --color no $(SANITY_ARGS)
 
 units: venv link
 	cd $(COLLECTIONS)/ansible_collections/tim/chat && $(BIN)/python -m pytest -q tests/unit -p no:cacheprovider
 
 integration: venv link
-	cd $(COLLECTIONS)/ansible_collections/tim/chat && $(BIN)/python -m pytest -q tests/integration -p no:cacheprovider -n 2
+	cd $(COLLECTIONS)/ansible_collections/tim/chat && $(BIN)/python -m pytest -q tests/integration -p no:cacheprovider -n 2 -rs
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
+# The benchmark of issue 7 (not part of `make test`): emulator with 50 ms latency and 200 calls/s per API;
+# prints a table and writes bench/results.json. See docs/performance.md. More runs: make bench BENCH_ARGS=--runs=2
+.PHONY: bench
+bench: venv link
+	$(BIN)/python bench/run_bench.py --output bench/results.json $(BENCH_ARGS)
+
+# The scale-out benchmark of issue 9 (not part of `make test`): 10 apps (10 emulators, 50 ms latency, 200 calls/s per
+# API) x 1 community x 200 topics, one play in per_host mode with forks 1 then 10; prints the speed-up and writes
+# bench/results-scale-out.json. See docs/scale-out.md.
+# More: make bench-scale BENCH_SCALE_ARGS="--forks 1,2,5,10 --repeat 2"
+.PHONY: bench-scale
+bench-scale: venv link
+	$(BIN)/python bench/scale_out.py --output bench/results-scale-out.json $(BENCH_SCALE_ARGS)
+
+# Release hygiene (issue 6), part of `make test`. The action group and galaxy.yml/changelog.yaml version checks
+# are unit tests (tests/unit/test_collection_metadata.py); fragments are linted by changelog-lint.
+#   release-install: build the tarball, check its contents, install it into an empty collections path and run
+#                    the modules and the role from that copy against the emulator (tests/release/check_installed.py)
+#   release-ee:      meta/execution-environment.yml, `ansible-builder create` of docs/examples/execution-environment.yml
+#                    and the image's galaxy and introspection stages, without a container runtime
+#   lint:            ansible-lint --profile production, with its own ANSIBLE_HOME (never ~/.ansible) and offline
+#   docs-check:      docs/modules/ and docs/roles/ are what `make docs` renders from the code
+.PHONY: release-checks release-install release-ee lint docs docs-check
+release-checks: release-install release-ee lint docs-check
+	@echo "release checks: all green"
+
+release-install: venv link
+	$(BIN)/python tests/release/check_installed.py
+
+release-ee: release-install
+	$(BIN)/python tests/release/check_ee.py
+
+lint: venv link
+	rm -rf $(BUILD)/ansible-home && mkdir -p $(BUILD)/ansible-home
+	ANSIBLE_HOME=$(BUILD)/ansible-home PATH=$(BIN):$$PATH $(BIN)/ansible-lint --offline --profile production --nocolor
+
+docs: venv link
+	$(BIN)/python docs/render_docs.py
+
+docs-check: venv link
+	$(BIN)/python docs/render_docs.py --check
+
+# The supported range beyond the default ansible-core 2.19 (README "Compatibility", issue 10). Each pair has its own
+# venv (.venv-<core>) and build tree (.build/core-<core>/), so it never touches the default ones.
+#   2.21 on Python 3.12, the newest: all of ansible-test sanity (compile and import on its targets 3.9-3.13), unit and
+#        integration tests (the modules run on 3.9-3.13).
+#   2.16 on Python 3.10, the oldest of requires_ansible: compile and import on its targets 2.7 and 3.6-3.12, unit and
+#        integration tests (the modules run on 2.7 and 3.6-3.12). Not --venv: ansible-test 2.16 makes its 2.7 venv
+#        with virtualenv 16 from a Python on PATH, this venv's; its own --venv venv has none.
+# One pair: make test-core-2.21.
+.PHONY: test-matrix
+MATRIX := 2.21 2.16
+MATRIX_PYTHON_2.21 := 3.12
+MATRIX_PYTHON_2.16 := 3.10
+MATRIX_PIN_2.16 := virtualenv==16.7.12
+MATRIX_SANITY_2.16 := --test compile --test import
+pyenv_python = $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1))),python$(1))
+
+test-matrix: $(addprefix test-core-,$(MATRIX))
+	@echo "make test-matrix: all green (ansible-core $(MATRIX))"
+
+test-core-%:
+	@start=$$(date +%s) && \
+	$(MAKE) --no-print-directory sanity units integration VENV=$(CURDIR)/.venv-$* BUILD=$(BUILD)/core-$* \
+	    PYTHON=$(call pyenv_python,$(MATRIX_PYTHON_$*)) REQUIREMENTS=tests/requirements-core.txt \
+	    CORE_PIN="ansible-core==$*.* $(MATRIX_PIN_$*)" SANITY_ARGS="$(or $(MATRIX_SANITY_$*),--venv)" && \
+	echo "ansible-core $* on Python $(MATRIX_PYTHON_$*): all green in $$(( $$(date +%s) - start )) s"
+
 clean:
-	rm -rf $(BUILD) $(VENV) tests/output
+	rm -rf $(BUILD) $(VENV) $(CURDIR)/.venv-* tests/output
