@@ -145,11 +145,20 @@ def run_play(tasks, emulator=None, check=False, diff=False, verbosity=0, module_
     return PlayResult(process.returncode, process.stdout, process.stderr, results)
 
 
-def topic_task(name, ignore_errors=False, **options):
-    task = {"name": name, "tim.chat.tim_topic": options}
+def module_task(module, name, register=None, ignore_errors=False, check_mode=None, **options):
+    """One task of ``module`` (e.g. "tim.chat.tim_topic") with ``options``."""
+    task = {"name": name, module: options}
+    if register:
+        task["register"] = register
     if ignore_errors:
         task["ignore_errors"] = True
+    if check_mode is not None:
+        task["check_mode"] = check_mode
     return task
+
+
+def topic_task(name, ignore_errors=False, **options):
+    return module_task("tim.chat.tim_topic", name, ignore_errors=ignore_errors, **options)
 
 
 # The reliability and security matrix (test_matrix_*.py): its fixture and its summary lines.

@@ -9,24 +9,19 @@ import json
 import yaml
 
 from tests.emulator.launcher import start_emulator
-from tests.integration.conftest import run_play
+from tests.integration.conftest import module_task, run_play
 from tests.integration.tim_rest import RestClient
 
 IMPORT_APIS = ("group_open_http_svc/import_topic", "million_group_open_http_svc/import_topic")
 SERVER_ASSIGNED = "@TOPIC#_@TOPIC#"
 
 
-def import_task(name, register=None, ignore_errors=False, check_mode=None, **options):
-    task = {"name": name, "tim.chat.tim_topic_import": options, "register": register or name.replace(" ", "_")}
-    if ignore_errors:
-        task["ignore_errors"] = True
-    if check_mode is not None:
-        task["check_mode"] = check_mode
-    return task
+def import_task(name, register=None, **options):
+    return module_task("tim.chat.tim_topic_import", name, register=register or name.replace(" ", "_"), **options)
 
 
 def info_task(name, register, **options):
-    return {"name": name, "tim.chat.tim_topic_info": options, "register": register}
+    return module_task("tim.chat.tim_topic_info", name, register=register, **options)
 
 
 def imports(calls):
@@ -35,14 +30,6 @@ def imports(calls):
 
 def held(emulator, group):
     return dict((topic["TopicName"], topic) for topic in emulator.rest.topics(group))
-
-
-def rest_import(rest, group, name, **fields):
-    body = dict(GroupId=group, TopicName=name)
-    body.update(fields)
-    answer = rest.call("group_open_http_svc/import_topic", body)
-    assert answer["ErrorCode"] == 0, answer
-    return answer["TopicId"]
 
 
 def test_import_list_keeps_create_time_fires_no_callback_and_reruns_nothing(emulator, webhook):
@@ -177,9 +164,9 @@ def test_copy_a_community_to_another_app(emulator):
     ids = dict(
         general=rest_a.create_topic(source, "General", TopicId=source + "@TOPIC#_general", Notification="Be nice",
                                     Introduction="Talk", FaceUrl="https://example.com/g.png", CustomString="x"),
-        archive=rest_import(rest_a, source, "Archive", TopicId=source + "@TOPIC#_archive", CreateTime=1400000000),
+        archive=rest_a.import_topic(source, "Archive", TopicId=source + "@TOPIC#_archive", CreateTime=1400000000),
         help=rest_a.create_topic(source, "Help", Notification="Ask away"),
-        announcements=rest_import(rest_a, source, "Announcements", CreateTime=1450000000),
+        announcements=rest_a.import_topic(source, "Announcements", CreateTime=1450000000),
     )
     rest_a.modify_topic(source, ids["announcements"], MuteAllMember="On")
     before = held(emulator, source)

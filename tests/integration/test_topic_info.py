@@ -4,19 +4,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from tests.integration.conftest import run_play
+from tests.integration.conftest import module_task, run_play
 
 TOPIC_KEYS = {"topic_id", "group_id", "topic_name", "face_url", "notification", "introduction", "custom_string",
               "create_time", "last_msg_time", "next_msg_seq", "mute_all_member", "self_info"}
 
 
-def info_task(name, register=None, ignore_errors=False, check_mode=None, **options):
-    task = {"name": name, "tim.chat.tim_topic_info": options, "register": register or name.replace(" ", "_")}
-    if ignore_errors:
-        task["ignore_errors"] = True
-    if check_mode is not None:
-        task["check_mode"] = check_mode
-    return task
+def info_task(name, register=None, **options):
+    return module_task("tim.chat.tim_topic_info", name, register=register or name.replace(" ", "_"), **options)
 
 
 def make_community(emulator):

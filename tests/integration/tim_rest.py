@@ -39,12 +39,15 @@ class RestClient:
         assert answer["ErrorCode"] == 0, answer
         return answer["GroupId"]
 
-    def create_topic(self, group_id, name, **fields):
+    def create_topic(self, group_id, name, api="million_group_open_http_svc/create_topic", **fields):
         body = dict(GroupId=group_id, TopicName=name)
         body.update(fields)
-        answer = self.call("million_group_open_http_svc/create_topic", body)
+        answer = self.call(api, body)
         assert answer["ErrorCode"] == 0, answer
         return answer["TopicId"]
+
+    def import_topic(self, group_id, name, **fields):
+        return self.create_topic(group_id, name, api="group_open_http_svc/import_topic", **fields)
 
     def modify_topic(self, group_id, topic_id, **fields):
         body = dict(GroupId=group_id, TopicId=topic_id)
