@@ -6,6 +6,7 @@ __metaclass__ = type
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,7 @@ def run_play(tasks, emulator=None, check=False, diff=False, verbosity=0, module_
     if os.path.exists(results_path):
         with open(results_path) as handle:
             results = [json.loads(line) for line in handle]
+    shutil.rmtree(workdir, ignore_errors=True)
     return PlayResult(process.returncode, process.stdout, process.stderr, results)
 
 
