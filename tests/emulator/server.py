@@ -249,10 +249,7 @@ class Emulator(object):
         rnd = query.get("random", "")
         if not rnd.isdigit() or int(rnd) > 0xFFFFFFFF:
             raise st.ApiError(HTTP_PARSE_ERROR, "random must be an unsigned 32-bit integer")
-        try:
-            usersig.verify_usersig(sig, identifier, sdkappid, self.sdkappid, self.secret_key)
-        except usersig.UserSigError as exc:
-            raise st.ApiError(exc.code, exc.info)
+        usersig.verify_usersig(sig, identifier, sdkappid, self.sdkappid, self.secret_key)  # raises an ApiError
         if identifier not in self.admins:
             raise st.ApiError(ADMIN_REQUIRED, "identifier %s is not an app admin" % identifier)
         return identifier

@@ -17,6 +17,8 @@ import json
 import time
 import zlib
 
+from .state import ApiError
+
 # Error codes (reference/error-codes.md, "Account / UserSig" table).
 SIG_EXPIRED = 70001          # UserSig expired
 SIG_EMPTY = 70002            # UserSig is 0 bytes
@@ -28,11 +30,8 @@ SIG_SDKAPPID_MISMATCH = 70014
 SDKAPPID_NOT_FOUND = 70020   # the request's (and sig's) SDKAppID is not this app
 
 
-class UserSigError(Exception):
-    def __init__(self, code, info):
-        Exception.__init__(self, "%d: %s" % (code, info))
-        self.code = code
-        self.info = info
+class UserSigError(ApiError):
+    """A UserSig the backend rejects: an API error with one of the 700xx codes."""
 
 
 def _b64url_decode(text):
