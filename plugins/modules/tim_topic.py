@@ -34,7 +34,10 @@ attributes:
     details: Reports exactly what a real run would create, modify and delete, and writes nothing.
   diff_mode:
     support: full
-    details: C(before) and C(after) hold, per topic, only the fields that change.
+    details:
+      - One diff per changed topic, its headers naming it (C(topic 'General' (@TGS#_...@TOPIC#_general)), or C((new))
+        before it exists). C(before) and C(after) are YAML text of only the fields that change (all of them for a topic
+        created or deleted), non-ASCII text kept as it is.
   idempotent:
     description: Running the task again with the same input changes nothing.
     support: full
@@ -222,6 +225,30 @@ deleted:
   returned: always
   type: list
   elements: str
+changes:
+  description:
+    - Every topic this run changed (in check mode, would change), named, with what was done to it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, C(topic).
+      type: str
+    action:
+      description: C(created), C(modified), C(deleted).
+      type: str
+    name:
+      description: The topic's name.
+      type: str
+    id:
+      description: The topic's ID; null in check mode for a topic the server will name.
+      type: str
+  sample:
+    - kind: topic
+      action: created
+      name: General
+      id: "@TGS#_@TGS#cQVLVHIM62CJ@TOPIC#_general"
 error_code:
   description: The Chat API error code when the module failed on an API error.
   returned: failure
@@ -243,67 +270,35 @@ failed_topics:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.tim.chat.plugins.module_utils._api import TimApiError, TimModule
-from ansible_collections.tim.chat.plugins.module_utils._topic import (
-    read_only_suboptions,
-    topic_suboptions,
-    validate_group_id,
-    validate_wanted,
-)
-from ansible_collections.tim.chat.plugins.module_utils._converge import converge
-
-SINGLE_TOPIC_OPTIONS = tuple(topic_suboptions(dict(mute_all_member=None)))
+from ansible_collections.tim.chat.plugins.module_utils._engine import CREATE, DELETE, MODIFY, Declaration, run
+from ansible_collections.tim.chat.plugins.module_utils._module import TimModule
+from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC
 
 
 def main():
-    topic_options = topic_suboptions(dict(mute_all_member=dict(type="bool")))
-    item_options = dict(topic_options)
-    item_options.update(read_only_suboptions())
-    item_options["create_time"] = dict(type="raw")
+    single_options = TOPIC.options()
     argument_spec = dict(
         group_id=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
-        topics=dict(type="list", elements="dict", options=item_options),
+        topics=dict(type="list", elements="dict", options=TOPIC.item_options()),
         purge=dict(type="bool", default=False),
     )
-    argument_spec.update(topic_options)
-    tim = TimModule(
-        AnsibleModule,
-        argument_spec,
-        mutually_exclusive=[("topics", option) for option in SINGLE_TOPIC_OPTIONS],
-        supports_check_mode=True,
-    )
-    params = tim.params
+    argument_spec.update(single_options)
+    module = TimModule(argument_spec, mutually_exclusive=[("topics", option) for option in single_options],
+                       supports_check_mode=True)
+    params = module.params
     single = params["topics"] is None
+    if single and params["purge"]:
+        module.fail("purge needs the topics option: it deletes the topics of the community that topics does not name")
+    items = [dict((option, params[option]) for option in single_options)] if single else params["topics"]
+    declaration = Declaration(TOPIC, params["group_id"], items, params["state"], params["purge"], listed=not single)
+    outcome = run(module.client, [declaration])
+    topics = outcome.declared(declaration)
+    result = dict(topics=topics, created=outcome.ids(CREATE), modified=outcome.ids(MODIFY),
+                  deleted=outcome.ids(DELETE))
     if single:
-        wanted = [dict((option, params[option]) for option in SINGLE_TOPIC_OPTIONS)]
-        if params["purge"]:
-            tim.fail("purge needs the topics option: it deletes the topics of the community that topics does not name")
-    else:
-        wanted = [dict((key, value) for key, value in item.items() if value is not None) for item in params["topics"]]
-
-    group_id = params["group_id"]
-    problems = [problem for problem in [validate_group_id(group_id)] if problem]
-    problems.extend(validate_wanted(group_id, wanted, params["state"], listed=not single))
-    if problems:
-        tim.fail("Invalid input, nothing was changed: " + "; ".join(problems))
-
-    try:
-        outcome = converge(tim.client, group_id, wanted, params["state"], params["purge"], tim.module.check_mode)
-    except TimApiError as exc:
-        tim.fail("Reading the topics of group %s failed: %s" % (group_id, exc), error=exc, changed=False)
-    except ValueError as exc:
-        tim.fail("Nothing was changed in group %s: %s" % (group_id, exc), changed=False)
-
-    result = outcome.result()
-    if single:
-        result["topic"] = result["topics"][0] if result["topics"] else {}
-    if outcome.failures:
-        tim.fail(outcome.failure_message(group_id), error=outcome.failures[0][1],
-                 failed_topics=outcome.failed_topics(), **result)
-    tim.exit(**result)
+        result["topic"] = topics[0] if topics else {}
+    module.finish(outcome, **result)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ attributes:
     support: full
     details: Reports what would be imported and skipped, and writes nothing.
   diff_mode:
-    support: none
+    support: full
+    details: One diff per topic to import, its headers naming it, C(after) its fields as YAML text.
   idempotent:
     description: Running the task again with the same input imports nothing.
     support: full
@@ -171,6 +172,35 @@ skipped_topics:
     reason:
       description: Why it was skipped.
       type: str
+changes:
+  description:
+    - Every topic this run changed (in check mode, would change), named, with what was done to it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, C(topic).
+      type: str
+    action:
+      description: C(created), C(modified), C(deleted), or C(imported).
+      type: str
+    name:
+      description: The topic's name.
+      type: str
+    id:
+      description: The topic's ID; null in check mode for a topic the server will name.
+      type: str
+  sample:
+    - kind: topic
+      action: imported
+      name: General
+      id: "@TGS#_@TGS#cQVLVHIM62CJ@TOPIC#_general"
+failed_topics:
+  description: The topics whose import (or setting after it) failed, with the error code and text.
+  returned: failure
+  type: list
+  elements: dict
 error_code:
   description: The Chat API error code when the module failed on an API error.
   returned: failure
@@ -185,19 +215,16 @@ api:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.tim.chat.plugins.module_utils._api import TimApiError, TimModule
-from ansible_collections.tim.chat.plugins.module_utils._migration import import_topics, load_topics_file
-from ansible_collections.tim.chat.plugins.module_utils._topic import read_only_suboptions, topic_suboptions
+from ansible_collections.tim.chat.plugins.module_utils._engine import Declaration, run
+from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tim.chat.plugins.module_utils._module import TimModule
+from ansible_collections.tim.chat.plugins.module_utils._source import load_items
+from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC
 
 
 def main():
-    item_options = topic_suboptions(dict(create_time=dict(type="int"), mute_all_member=dict(type="bool")))
-    item_options["topic_name"]["required"] = True
-    item_options.update(read_only_suboptions())
-    tim = TimModule(
-        AnsibleModule,
+    item_options = TOPIC.item_options(importing=True)
+    module = TimModule(
         dict(
             group_id=dict(type="str", required=True),
             topics=dict(type="list", elements="dict", options=item_options),
@@ -208,24 +235,14 @@ def main():
         required_one_of=[("topics", "src")],
         supports_check_mode=True,
     )
-    params = tim.params
-    if params["src"]:
-        try:
-            source = load_topics_file(params["src"])
-        except ValueError as exc:
-            tim.fail("Nothing was imported: %s" % exc)
-    else:
-        source = [dict((key, value) for key, value in item.items() if value is not None) for item in params["topics"]]
+    params = module.params
     try:
-        outcome = import_topics(tim.client, params["group_id"], source, params["on_existing"], tim.module.check_mode)
-    except TimApiError as exc:
-        tim.fail("Reading the topics of group %s failed: %s" % (params["group_id"], exc), error=exc, changed=False)
-    except ValueError as exc:
-        tim.fail("Nothing was imported into group %s: %s" % (params["group_id"], exc), changed=False)
-    result = outcome.result()
-    if outcome.failures:
-        tim.fail(outcome.failure_message(params["group_id"]), error=outcome.failures[0][1], **result)
-    tim.exit(**result)
+        items = load_items(params["src"], TOPIC, item_options) if params["src"] else params["topics"]
+    except InvalidInput as exc:
+        module.fail("Nothing was imported: %s" % exc, changed=False)
+    declaration = Declaration(TOPIC, params["group_id"], items, importing=True, on_existing=params["on_existing"])
+    outcome = run(module.client, [declaration])
+    module.finish(outcome, changed=outcome.changed, imported=outcome.imported(), skipped_topics=outcome.skipped())
 
 
 if __name__ == "__main__":

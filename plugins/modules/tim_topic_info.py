@@ -137,73 +137,32 @@ missing:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.tim.chat.plugins.module_utils._api import TimApiError, TimModule
-from ansible_collections.tim.chat.plugins.module_utils._community import read_topics
-from ansible_collections.tim.chat.plugins.module_utils._topic import response_filter, sort_topics, validate_group_id
-
-FIELD_CHOICES = ["topic_name", "face_url", "notification", "introduction", "custom_string", "create_time",
-                 "last_msg_time", "next_msg_seq", "mute_all_member"]
-
-
-def unique(values):
-    """``values`` without repeats, in their first order (None stays None)."""
-    if values is None:
-        return None
-    seen = set()
-    return [value for value in values if not (value in seen or seen.add(value))]
-
-
-def select(topics, topic_ids, topic_names):
-    """Keep the requested topics; return (topics, requested ids and names that were not found)."""
-    if not topic_ids and not topic_names:
-        return topics, []
-    topic_ids, topic_names = unique(topic_ids), unique(topic_names)
-    ids, names = set(topic_ids or []), set(topic_names or [])
-    chosen = [topic for topic in topics if topic["topic_id"] in ids or topic.get("topic_name") in names]
-    found_ids = set(topic["topic_id"] for topic in chosen)
-    found_names = set(topic.get("topic_name") for topic in chosen)
-    missing = [topic_id for topic_id in (topic_ids or []) if topic_id not in found_ids]
-    missing.extend(name for name in (topic_names or []) if name not in found_names)
-    return chosen, missing
+from ansible_collections.tim.chat.plugins.module_utils._errors import TimApiError
+from ansible_collections.tim.chat.plugins.module_utils._module import TimModule
+from ansible_collections.tim.chat.plugins.module_utils._topic import INFO_FIELDS, TOPIC, describe
 
 
 def main():
-    tim = TimModule(
-        AnsibleModule,
+    module = TimModule(
         dict(
             group_id=dict(type="str", required=True),
             topic_ids=dict(type="list", elements="str"),
             topic_names=dict(type="list", elements="str"),
             from_account=dict(type="str"),
-            fields=dict(type="list", elements="str", choices=FIELD_CHOICES),
+            fields=dict(type="list", elements="str", choices=[option for option, _api in INFO_FIELDS]),
         ),
         supports_check_mode=True,
     )
-    params = tim.params
-    group_id = params["group_id"]
-    problem = validate_group_id(group_id)
+    params = module.params
+    problem = TOPIC.scope_problem(params["group_id"])
     if problem:
-        tim.fail(problem)
-    # Names can only be matched on the whole community, so ids alone are the only narrowed read.
-    narrow_ids = unique(params["topic_ids"]) if params["topic_ids"] and not params["topic_names"] else None
-    fields = params["fields"]
-    # Matching names needs the names even when the filter leaves them out of the answer.
-    hide_name = bool(fields) and bool(params["topic_names"]) and "topic_name" not in fields
-    if hide_name:
-        fields = fields + ["topic_name"]
+        module.fail(problem)
     try:
-        topics, _gone = read_topics(tim.client, group_id, params["from_account"], narrow_ids,
-                                    response_filter(fields))
+        topics, missing = describe(module.client, params["group_id"], params["from_account"], params["topic_ids"],
+                                   params["topic_names"], params["fields"])
     except TimApiError as exc:
-        tim.fail("Reading the topics of group %s failed: %s" % (group_id, exc), error=exc)
-    topics, missing = select(topics, params["topic_ids"], params["topic_names"])
-    topics = sort_topics(topics)
-    if hide_name:
-        for topic in topics:
-            topic.pop("topic_name", None)
-    tim.exit(changed=False, topics=topics, missing=missing)
+        module.fail("Reading the topics of group %s failed: %s" % (params["group_id"], exc), error=exc)
+    module.exit_json(changed=False, topics=topics, missing=missing)
 
 
 if __name__ == "__main__":

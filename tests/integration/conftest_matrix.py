@@ -28,7 +28,7 @@ import zlib
 import pytest
 import TLSSigAPIv2
 
-# The modules sign with a one-hour UserSig (README "Security", plugins/module_utils/_api.py USERSIG_TTL).
+# The modules sign with a one-hour UserSig (README "Security", plugins/module_utils/_client.py USERSIG_TTL).
 MODULE_USERSIG_TTL = 3600
 # A usersig is zlib-compressed JSON in base64 ("eJ..."), URL-safe (*-_) or standard (+/=): the catch-all.
 USERSIG_BLOB = re.compile(r"eJ[A-Za-z0-9*_+/=-]{60,}")

@@ -119,9 +119,10 @@ def test_check_mode_reports_and_writes_nothing(emulator):
     assert emulator.names(group_id) == ["Stray"]
     # diff passes through: the planned topics and the purged one show in the output.
     item = role_result(play, APPLY)["result"]["results"][0]
-    assert sorted(item["diff"]["after"]) == ["new topic 'General'", "new topic 'Help'", "new topic 'Random'"]
-    assert [value["topic_name"] for value in item["diff"]["before"].values()] == ["Stray"]
-    assert "new topic 'Random'" in play.stdout
+    assert sorted(entry["after_header"] for entry in item["diff"] if entry["after"]) == [
+        "topic 'General' (new)", "topic 'Help' (new)", "topic 'Random' (new)"]
+    assert ['topic_name: "Stray"\n' in entry["before"] for entry in item["diff"] if not entry["after"]] == [True]
+    assert "topic 'Random' (new)" in play.stdout
 
 
 def test_purge_removes_an_unlisted_topic(emulator):

@@ -26,7 +26,12 @@ def test_single_topic_lifecycle_check_then_change_then_rerun(emulator):
     play = run_play(tasks, emulator, diff=True)
     check, create, again = play.task("check create"), play.task("create"), play.task("create again")
     assert check["changed"] and check["created"] == ["new topic 'General'"]
-    assert check["diff"]["after"]["new topic 'General'"]["notification"] == "Be nice"
+    # One diff entry per changed topic, named in its headers, its fields as YAML text with non-ASCII kept.
+    assert check["diff"] == [dict(before_header="topic 'General' (new)", after_header="topic 'General' (new)",
+                                  before="", after=u'introduction: "\u8bdd\u9898"\nnotification: "Be nice"\n'
+                                  u'topic_name: "General"\n')]
+    assert u"+introduction: \"\u8bdd\u9898\"" in play.stdout and "+++ after: topic 'General' (new)" in play.stdout
+    assert check["changes"] == [dict(kind="topic", action="created", name="General", id=None)]
     assert create["changed"] and len(create["created"]) == 1
     topic_id = create["created"][0]
     assert topic_id.startswith(group + "@TOPIC#_@TOPIC#")
@@ -56,7 +61,10 @@ def test_custom_id_modify_clear_mute_and_absent(emulator):
     assert play.task("create with id")["created"] == [custom_id]
     check = play.task("check modify")
     assert check["changed"] and check["modified"] == [custom_id]
-    assert check["diff"] == {"before": {custom_id: {"notification": "n1"}}, "after": {custom_id: {"notification": "n2"}}}
+    header = "topic 'Releases' (%s)" % custom_id
+    assert check["diff"] == [dict(before_header=header, after_header=header, before='notification: "n1"\n',
+                                  after='notification: "n2"\n')]
+    assert check["changes"] == [dict(kind="topic", action="modified", name="Releases", id=custom_id)]
     assert play.task("modify one field")["modified"] == [custom_id]
     assert play.task("clear a field")["topic"]["face_url"] == ""
     assert play.task("mute")["topic"]["mute_all_member"] is True

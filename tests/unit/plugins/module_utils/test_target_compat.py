@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from ansible_collections.tim.chat.plugins.module_utils import _api
-from ansible_collections.tim.chat.plugins.module_utils._api import missing_required_message, run_concurrently, text_params
-from ansible_collections.tim.chat.plugins.module_utils._topic import STRING_TYPES
+from ansible_collections.tim.chat.plugins.module_utils import _client
+from ansible_collections.tim.chat.plugins.module_utils._engine import run_concurrently
+from ansible_collections.tim.chat.plugins.module_utils._module import missing_required_message
+from ansible_collections.tim.chat.plugins.module_utils._validation import STRING_TYPES, text_params
 
 
 class Gauge:
@@ -104,7 +105,7 @@ def test_string_types_are_text():
 
 
 def test_monotonic_clock_is_the_default():
-    assert _api.monotonic is time.monotonic  # time.time only where monotonic is missing (Python 2.7)
+    assert _client.monotonic is time.monotonic  # time.time only where monotonic is missing (Python 2.7)
 
 
 def test_missing_requests_names_package_host_interpreter_and_the_fix():

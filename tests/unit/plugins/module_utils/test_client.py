@@ -6,14 +6,9 @@ __metaclass__ = type
 import pytest
 import requests
 
-from ansible_collections.tim.chat.plugins.module_utils import _api
-from ansible_collections.tim.chat.plugins.module_utils._api import (
-    OutcomeUnknown,
-    TimApiError,
-    TimClient,
-    TokenBucket,
-    connection_argument_spec,
-)
+from ansible_collections.tim.chat.plugins.module_utils import _client
+from ansible_collections.tim.chat.plugins.module_utils._client import CheckModeWrite, TimClient, TokenBucket
+from ansible_collections.tim.chat.plugins.module_utils._errors import OutcomeUnknown, TimApiError
 
 SECRET = "very-secret-key-0123456789"
 
@@ -80,27 +75,28 @@ def fail(code, info="error"):
     return dict(ActionStatus="FAIL", ErrorCode=code, ErrorInfo=info)
 
 
-def client_for(script, warnings=None, **overrides):
+def client_for(script, warnings=None, check_mode=False, **overrides):
     clock = FakeClock()
     session = ScriptedSession(script)
-    client = TimClient(params(**overrides), warn=(warnings.append if warnings is not None else None),
-                       session=session, sleep=clock.sleep, clock=clock)
+    client = TimClient(params(**overrides), check_mode=check_mode,
+                       warn=(warnings.append if warnings is not None else None), session=session, sleep=clock.sleep,
+                       clock=clock)
     return client, session, clock
 
 
 def test_region_picks_the_host_and_base_url_overrides_it():
     client, session, _clock = client_for([ok()], base_url=None, region="frankfurt")
-    client.call("svc", "cmd", {})
+    client.read("svc", "cmd", {})
     assert session.posts[0]["url"] == "https://adminapiger.im.qcloud.com/v4/svc/cmd"
     client, session, _clock = client_for([ok()], base_url="http://127.0.0.1:1234/")
-    client.call("svc", "cmd", {})
+    client.read("svc", "cmd", {})
     assert session.posts[0]["url"] == "http://127.0.0.1:1234/v4/svc/cmd"
 
 
 def test_query_carries_a_fresh_random_and_the_body_is_never_empty():
     client, session, _clock = client_for([ok(), ok()])
-    client.call("svc", "cmd", None)
-    client.call("svc", "cmd", {"A": 1})
+    client.read("svc", "cmd", None)
+    client.read("svc", "cmd", {"A": 1})
     first, second = session.posts
     assert first["json"] == {}
     assert second["json"] == {"A": 1}
@@ -115,7 +111,7 @@ def test_query_carries_a_fresh_random_and_the_body_is_never_empty():
 def test_transient_failures_are_retried_until_success(failure):
     warnings = []
     client, session, clock = client_for([failure, failure, ok(TopicId="x")], warnings)
-    assert client.call("svc", "cmd", {})["TopicId"] == "x"
+    assert client.read("svc", "cmd", {})["TopicId"] == "x"
     assert len(session.posts) == 3
     assert len(warnings) == 2 and "retry 1 of 5" in warnings[0]
     assert clock.now > 0  # backed off
@@ -124,7 +120,7 @@ def test_transient_failures_are_retried_until_success(failure):
 def test_invalid_parameter_is_not_retried():
     client, session, _clock = client_for([fail(10004, "TopicName too long"), ok()])
     with pytest.raises(TimApiError) as caught:
-        client.call("million_group_open_http_svc", "create_topic", {})
+        client.write("million_group_open_http_svc", "create_topic", {})
     assert len(session.posts) == 1
     assert caught.value.code == 10004
     assert caught.value.api == "million_group_open_http_svc/create_topic"
@@ -134,17 +130,17 @@ def test_invalid_parameter_is_not_retried():
 
 
 def test_throttling_backs_off_longer_than_transient_errors(monkeypatch):
-    monkeypatch.setattr(_api.random, "random", lambda: 1.0)
+    monkeypatch.setattr(_client.random, "random", lambda: 1.0)
     client, _session, clock = client_for([fail(10006), ok()])
-    client.call("svc", "cmd", {})
+    client.read("svc", "cmd", {})
     throttled_wait = clock.now
     client, _session, clock = client_for([fail(10002), ok()])
-    client.call("svc", "cmd", {})
+    client.read("svc", "cmd", {})
     assert throttled_wait == 0.5 and clock.now == 0.25
 
 
 def test_backoff_is_exponential_and_capped():
-    delays = [_api.backoff_delay(attempt, False, rand=lambda: 1.0) for attempt in range(1, 9)]
+    delays = [_client.backoff_delay(attempt, False, rand=lambda: 1.0) for attempt in range(1, 9)]
     assert delays[:4] == [0.25, 0.5, 1.0, 2.0]
     assert max(delays) == 8.0
 
@@ -152,21 +148,21 @@ def test_backoff_is_exponential_and_capped():
 def test_retries_are_bounded():
     client, session, _clock = client_for([fail(60007)] * 4, retries=3)
     with pytest.raises(TimApiError) as caught:
-        client.call("svc", "cmd", {})
+        client.read("svc", "cmd", {})
     assert caught.value.code == 60007
     assert len(session.posts) == 4
 
 
 def test_recheck_stops_a_lost_create_from_being_sent_twice():
     client, session, _clock = client_for([requests.exceptions.ReadTimeout("lost"), ok(TopicId="new")])
-    answer = client.call("svc", "create_topic", {}, recheck=lambda: {"TopicId": "found"})
+    answer = client.write("svc", "create_topic", {}, recheck=lambda: {"TopicId": "found"})
     assert answer == {"TopicId": "found"}
     assert len(session.posts) == 1
 
 
 def test_recheck_that_finds_nothing_sends_again():
     client, session, _clock = client_for([502, ok(TopicId="new")])
-    assert client.call("svc", "create_topic", {}, recheck=lambda: None)["TopicId"] == "new"
+    assert client.write("svc", "create_topic", {}, recheck=lambda: None)["TopicId"] == "new"
     assert len(session.posts) == 2
 
 
@@ -175,20 +171,20 @@ def test_a_write_without_answer_is_rechecked_only_after_the_backend_timeout():
     # a re-check before that would find nothing and send the create a second time.
     checks = []
     client, session, clock = client_for([requests.exceptions.ReadTimeout("slow"), ok(TopicId="new")], timeout=1.0)
-    client.call("svc", "create_topic", {}, recheck=lambda: checks.append(clock.now))
-    assert checks[0] >= _api.BACKEND_TIMEOUT
+    client.write("svc", "create_topic", {}, recheck=lambda: checks.append(clock.now))
+    assert checks[0] >= _client.BACKEND_TIMEOUT
     assert len(session.posts) == 2
     # An answer that came (HTTP 502) means the backend is done with the request: the usual short backoff.
     checks = []
     client, session, clock = client_for([502, ok(TopicId="new")])
-    client.call("svc", "create_topic", {}, recheck=lambda: checks.append(clock.now))
+    client.write("svc", "create_topic", {}, recheck=lambda: checks.append(clock.now))
     assert checks[0] <= 0.25
 
 
 def test_throttled_create_is_resent_without_recheck():
     checks = []
     client, session, _clock = client_for([fail(60007), ok(TopicId="new")])
-    client.call("svc", "create_topic", {}, recheck=lambda: checks.append(1))
+    client.write("svc", "create_topic", {}, recheck=lambda: checks.append(1))
     assert checks == [] and len(session.posts) == 2
 
 
@@ -234,7 +230,7 @@ def test_connection_error_message_has_no_secret():
         "/v4/svc/cmd?usersig=%s&key=%s (Caused by NewConnectionError)" % (requests.utils.quote(sig, safe=""), SECRET))
     client._session = ScriptedSession([error] * 6)
     with pytest.raises(TimApiError) as caught:
-        client.call("svc", "cmd", {})
+        client.read("svc", "cmd", {})
     text = str(caught.value) + caught.value.info
     assert sig not in text and requests.utils.quote(sig, safe="") not in text
     assert SECRET not in text
@@ -246,7 +242,7 @@ def test_error_info_from_the_server_is_redacted():
     sig = client.usersig()
     client._session = ScriptedSession([fail(70009, "bad sig %s" % sig)])
     with pytest.raises(TimApiError) as caught:
-        client.call("svc", "cmd", {})
+        client.read("svc", "cmd", {})
     assert sig not in str(caught.value)
     assert "secret key does not belong to this sdkappid" in str(caught.value)
 
@@ -259,7 +255,7 @@ def test_secrets_lists_key_and_every_issued_usersig():
 
 def test_a_ready_usersig_is_used_as_is():
     client, session, _clock = client_for([ok()], secret_key=None, usersig="ready-sig")
-    client.call("svc", "cmd", {})
+    client.read("svc", "cmd", {})
     assert session.posts[0]["params"]["usersig"] == "ready-sig"
 
 
@@ -273,70 +269,30 @@ def test_webhook_refusal_codes():
 def test_non_json_answer_is_a_clear_error():
     client, _session, _clock = client_for([404])
     with pytest.raises(TimApiError) as caught:
-        client.call("svc", "cmd", {})
+        client.read("svc", "cmd", {})
     assert "not JSON" in str(caught.value)
     assert not isinstance(caught.value, OutcomeUnknown)
 
 
-def test_connection_options_have_env_fallbacks_and_secrets_are_no_log():
-    spec = connection_argument_spec()
-    expected = [("sdkappid", "TIM_SDKAPPID"), ("identifier", "TIM_IDENTIFIER"), ("secret_key", "TIM_SECRET_KEY"),
-                ("usersig", "TIM_USERSIG"), ("region", "TIM_REGION"), ("base_url", "TIM_BASE_URL")]
-    for option, variable in expected:
-        assert spec[option]["fallback"][1] == [variable]
-    assert spec["secret_key"]["no_log"] and spec["usersig"]["no_log"]
-    assert spec["timeout"]["default"] > 3
+def test_a_write_is_never_sent_in_check_mode():
+    client, session, _clock = client_for([ok(), ok()], check_mode=True)
+    assert client.read("svc", "get_topic", {}) == ok()
+    with pytest.raises(CheckModeWrite):
+        client.write("svc", "create_topic", {"TopicName": "A"})
+    assert len(session.posts) == 1
 
 
-def test_certificate_settings_go_with_every_request():
-    client, session, _clock = client_for([ok(), ok(), ok()], validate_certs=False)
-    client.call("svc", "cmd", {})
-    assert session.posts[0]["verify"] is False
-    client, session, _clock = client_for([ok()], ca_path="/etc/ca.pem")
-    client.call("svc", "cmd", {})
-    assert session.posts[0]["verify"] == "/etc/ca.pem"
+def test_a_write_whose_answer_was_lost_is_not_sent_again_unless_it_is_idempotent():
+    client, session, _clock = client_for([502, ok()])
+    with pytest.raises(OutcomeUnknown):
+        client.write("svc", "cmd", {})
+    assert len(session.posts) == 1
+    client, session, _clock = client_for([502, ok()])
+    assert client.write("svc", "cmd", {}, idempotent=True) == ok()
+    assert len(session.posts) == 2
 
 
-def test_text_options_refuse_mappings_lists_and_booleans_but_take_numbers():
-    spec = dict(topic_name=dict(type="str"), ca_path=dict(type="path"), retries=dict(type="int"),
-                topic_ids=dict(type="list", elements="str"),
-                topics=dict(type="list", elements="dict", options=dict(topic_name=dict(type="str"))))
-    raw = dict(topic_name={"a": 1}, ca_path=["x"], retries=3, topic_ids=["ok", True],
-               topics=[dict(topic_name=2024), dict(topic_name=["x"])])
-    problems = _api.non_string_problems(spec, raw)
-    assert [problem.split(" (")[0] for problem in problems] == [
-        "ca_path must be a string, not a list",
-        "topic_ids[1] must be a string, not a boolean",
-        "topic_name must be a string, not a dict",
-        "topics[1].topic_name must be a string, not a list",
-    ]
-    assert _api.non_string_problems(spec, dict(topic_name="x", topics=[dict(topic_name=7)])) == []
-
-
-def test_connection_numbers_out_of_range_are_named():
-    good = dict(timeout=0.5, retries=0, rate_limit=0, concurrency=1)
-    assert _api.number_problems(good) == []
-    bad = dict(timeout=0, retries=-1, rate_limit=-5, concurrency=0)
-    assert _api.number_problems(bad) == [
-        "timeout must be more than 0 seconds, not 0", "retries must be 0 or more, not -1",
-        "rate_limit must be 0 (no limit) or more, not -5", "concurrency must be 1 or more, not 0"]
-
-
-def test_failures_hide_the_secrets_even_when_ansible_core_lost_them(monkeypatch):
-    # ansible-core drops every no_log value when `topics` has the wrong type (ansible/ansible#81672).
-    monkeypatch.setattr(_api, "raw_arguments", lambda: dict(secret_key="k3y-value", usersig=["sig-in-a-list"],
-                                                            topics=5))
-
-    class FakeModule:
-        def __init__(self, **kwargs):
-            self.no_log_values = set()
-            self.failed = None
-
-        def fail_json(self, msg, **kwargs):
-            self.failed = msg
-
-    module = _api.keeping_secrets(FakeModule)()
-    module.fail_json(msg="bad topics")
-    assert module.failed == "bad topics"
-    assert module.no_log_values == {"k3y-value", "sig-in-a-list"}
-    assert _api.secret_arguments(None) == []
+def test_a_throttled_write_is_sent_again_in_any_case():
+    client, session, _clock = client_for([fail(60007), ok()])
+    assert client.write("svc", "cmd", {}) == ok()
+    assert len(session.posts) == 2

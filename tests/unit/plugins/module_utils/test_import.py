@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Unit tests of the pure parts of tim_topic_import: reading src files, item checks, id rebasing."""
+"""Unit tests of tim_topic_import's parts: reading src files, item checks, id rebasing, a failed mute."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -9,17 +9,33 @@ import json
 import pytest
 import yaml
 
-from ansible_collections.tim.chat.plugins.module_utils._api import TimApiError
-from ansible_collections.tim.chat.plugins.module_utils._migration import (
-    MAX_SRC_BYTES,
-    import_topics,
-    item_problems,
-    load_topics_file,
-    rebase,
-)
+from ansible_collections.tim.chat.plugins.module_utils._engine import Declaration, run
+from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput, TimApiError
+from ansible_collections.tim.chat.plugins.module_utils._source import MAX_SRC_BYTES, load_items
+from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC
+from ansible_collections.tim.chat.plugins.module_utils._validation import type_problems
 
 SOURCE = "@TGS#_@TGS#cSOURCE0001"
 TARGET = "@TGS#_@TGS#cTARGET0002"
+
+
+ITEM_SPEC = TOPIC.item_options(importing=True)
+
+
+def load_topics_file(path):
+    return load_items(path, TOPIC, ITEM_SPEC)
+
+
+def item_problems(item):
+    return type_problems(ITEM_SPEC, item, strict=True)
+
+
+def rebase(group_id, item):
+    return TOPIC.adopt(group_id, item)
+
+
+def import_topics(client, group_id, source, on_existing):
+    return run(client, [Declaration(TOPIC, group_id, source, importing=True, on_existing=on_existing)])
 
 
 def info_topic(topic_id, name, **fields):
@@ -51,7 +67,7 @@ def test_load_yaml_list_with_utf8(tmp_path):
 def test_a_file_that_is_not_utf8_is_refused_not_mangled(tmp_path):
     path = tmp_path / "latin1.json"
     path.write_bytes(u'[{"topic_name": "Caf\u00e9"}]'.encode("latin-1"))
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         load_topics_file(str(path))
     assert "not UTF-8" in str(caught.value) and "0xe9" in str(caught.value) and str(path) in str(caught.value)
 
@@ -69,14 +85,14 @@ def test_load_saved_tim_topic_info_result(tmp_path, dump):
 def test_load_rejects_a_mapping_without_topics(tmp_path):
     path = tmp_path / "topics.yml"
     path.write_text("topic_name: A\n")
-    with pytest.raises(ValueError, match="must hold a list of topics or a mapping with a 'topics' list"):
+    with pytest.raises(InvalidInput, match="must hold a list of topics or a mapping with a 'topics' list"):
         load_topics_file(str(path))
 
 
 def test_load_rejects_an_empty_file(tmp_path):
     path = tmp_path / "empty.yml"
     path.write_text("")
-    with pytest.raises(ValueError, match="must hold a list"):
+    with pytest.raises(InvalidInput, match="must hold a list"):
         load_topics_file(str(path))
 
 
@@ -85,13 +101,13 @@ def test_load_rejects_an_empty_file(tmp_path):
 def test_load_rejects_malformed_text(tmp_path, text):
     path = tmp_path / "bad"
     path.write_text(text)
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         load_topics_file(str(path))
     assert str(path) in str(caught.value) and "neither valid JSON nor valid YAML" in str(caught.value)
 
 
 def test_load_rejects_a_missing_file(tmp_path):
-    with pytest.raises(ValueError, match="cannot read src .*nope.json: No such file"):
+    with pytest.raises(InvalidInput, match="cannot read src .*nope.json: No such file"):
         load_topics_file(str(tmp_path / "nope.json"))
 
 
@@ -101,7 +117,7 @@ def test_load_size_limit_is_10_mib(tmp_path):
     path.write_text(at_limit)
     assert load_topics_file(str(path)) == []
     path.write_text(at_limit + " ")
-    with pytest.raises(ValueError, match="is 10485761 bytes, more than the 10485760 allowed"):
+    with pytest.raises(InvalidInput, match="is 10485761 bytes, more than the 10485760 allowed"):
         load_topics_file(str(path))
 
 
@@ -109,7 +125,7 @@ def test_load_names_every_bad_item(tmp_path):
     path = tmp_path / "topics.json"
     path.write_text(json.dumps([dict(topic_name="Fine"), dict(topic_name="Odd", colour="red"), "just a name",
                                 dict(notification="no name")]))
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         load_topics_file(str(path))
     message = str(caught.value)
     assert "topics[1] topic 'Odd': unknown key 'colour'" in message
@@ -130,17 +146,15 @@ def test_item_problems_accepts_a_minimal_item():
 
 
 @pytest.mark.parametrize("item, problem", [
-    (["A"], "must be a mapping, not list"),
     (dict(topic_name="A", colour="red"), "unknown key 'colour'"),
     (dict(notification="n"), "topic_name is required"),
-    (dict(topic_name=""), "topic_name is required"),
     (dict(topic_name=2024), "topic_name must be a string"),
     (dict(topic_name="A", topic_id=7), "topic_id must be a string"),
     (dict(topic_name="A", notification=["n"]), "notification must be a string"),
     (dict(topic_name="A", from_account=10001), "from_account must be a string"),
-    (dict(topic_name="A", create_time="2020-01-01"), "create_time must be an integer (unix seconds)"),
-    (dict(topic_name="A", create_time=1.5), "create_time must be an integer (unix seconds)"),
-    (dict(topic_name="A", create_time=True), "create_time must be an integer (unix seconds)"),
+    (dict(topic_name="A", create_time="2020-01-01"), "create_time must be an integer"),
+    (dict(topic_name="A", create_time=1.5), "create_time must be an integer"),
+    (dict(topic_name="A", create_time=True), "create_time must be an integer"),
     (dict(topic_name="A", mute_all_member="On"), "mute_all_member must be true or false"),
 ])
 def test_item_problems(item, problem):
@@ -199,14 +213,17 @@ class FakeClient:
 
     identifier = "administrator"
     concurrency = 1
+    check_mode = False
 
     def __init__(self):
         self.calls = []
 
-    def call(self, service, command, body, recheck=None):
+    def read(self, service, command, body):
         self.calls.append(command)
-        if command == "get_topic":
-            return dict(TopicAndSelfInfo=[])
+        return dict(TopicAndSelfInfo=[])
+
+    def write(self, service, command, body, idempotent=False, recheck=None):
+        self.calls.append(command)
         if command == "import_topic":
             return dict(TopicId=body["GroupId"] + "@TOPIC#_@TOPIC#cNEW" + body["TopicName"])
         raise TimApiError("%s/%s" % (service, command), 10007, "no permission")
@@ -215,10 +232,10 @@ class FakeClient:
 def test_a_failed_mute_is_reported_as_imported_but_not_muted():
     client = FakeClient()
     outcome = import_topics(client, TARGET, [dict(topic_name="Quiet", mute_all_member=True), dict(topic_name="Loud")],
-                            "skip", check_mode=False)
+                            "skip")
     assert client.calls == ["get_topic", "import_topic", "import_topic", "modify_topic"]
-    assert sorted(item["topic_name"] for item in outcome.imported) == ["Loud", "Quiet"]
-    message = outcome.failure_message(TARGET)
+    assert sorted(item["topic_name"] for item in outcome.imported()) == ["Loud", "Quiet"]
+    message = outcome.failure()[0]
     assert "topic 'Quiet' (id %s@TOPIC#_@TOPIC#cNEWQuiet), imported but not muted" % TARGET in message
     assert "tim.chat.tim_topic" in message and "10007" in message
     assert "2 imported" in message and "rerun converges" not in message
@@ -227,6 +244,12 @@ def test_a_failed_mute_is_reported_as_imported_but_not_muted():
 def test_rebase_keeps_an_id_that_is_no_topic_id_so_validation_rejects_it():
     wanted = rebase(TARGET, dict(topic_id="general", topic_name="General"))
     assert wanted["topic_id"] == "general"
-    with pytest.raises(ValueError) as caught:
-        import_topics(None, TARGET, [dict(topic_id="general", topic_name="General")], "skip", False)
-    assert "topic_id does not belong to group" in str(caught.value)
+    outcome = import_topics(None, TARGET, [dict(topic_id="general", topic_name="General")], "skip")
+    assert "topic_id does not belong to group" in outcome.failure()[0]
+
+
+def test_an_item_that_is_no_mapping_is_named(tmp_path):
+    path = tmp_path / "topics.json"
+    path.write_text(json.dumps([["A"]]))
+    with pytest.raises(InvalidInput, match=r"topics\[0\]: must be a mapping, not list"):
+        load_topics_file(str(path))

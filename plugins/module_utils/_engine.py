@@ -1,0 +1,711 @@
+# -*- coding: utf-8 -*-
+# Copyright: tim.chat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Owns the lifecycle of every resource kind: validate everything, read once, plan, write concurrently, one outcome.
+
+A resource kind (``Kind``) is a declaration: its fields and API names, limits, ID rules and its read, create,
+modify and delete calls. Every rule of the lifecycle (matching, comparison, check mode, the re-check after a lost
+answer, settings that only a modify can make, the per-scope limit, the diff) is written here once.
+Private to the tim.chat collection: not a public API, may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import threading
+
+from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput, TimApiError, summarize_failures
+from ansible_collections.tim.chat.plugins.module_utils._validation import byte_length
+
+# What a change does. The past tense names it in results.
+CREATE, IMPORT, MODIFY, DELETE, KEEP, SKIP = "create", "import", "modify", "delete", "keep", "skip"
+PAST = {CREATE: "created", IMPORT: "imported", MODIFY: "modified", DELETE: "deleted"}
+WRITES = (CREATE, IMPORT, MODIFY, DELETE)
+
+
+class Field:
+    """One declared option of a resource kind and the API field behind it.
+
+    ``type``: its argument-spec type; ``compare``: compared with the resource as read (a difference is a modify); ``on_create``: sent when the
+    resource is created, else set by a modify right after (``applied`` is the word for it: "muted");
+    ``empty``: its value when the API leaves it out; ``to_api``/``from_api``: value conversions;
+    ``check``: a further rule, returning a problem or None; ``importing``: only meaningful when importing.
+    """
+
+    def __init__(self, option, api, type="str", max_bytes=None, compare=True, on_create=True, empty="",
+                 to_api=None, from_api=None, check=None, importing=False, applied=None, nonempty=False):
+        self.option = option
+        self.api = api
+        self.type = type
+        self.max_bytes = max_bytes
+        self.compare = compare
+        self.on_create = on_create
+        self.empty = empty
+        self.to_api = to_api or (lambda value: value)
+        self.from_api = from_api or (lambda value: value)
+        self.check = check
+        self.importing = importing
+        self.applied = applied or "set"
+        self.nonempty = nonempty
+
+    def problem(self, value):
+        """Why ``value`` breaks this field's rules, or None (types were checked against the argument spec)."""
+        if self.nonempty and not value.strip():
+            return "%s must not be empty" % self.option
+        if self.max_bytes is not None and byte_length(value) > self.max_bytes:
+            return "%s is %d bytes in UTF-8, more than the %d allowed" % (self.option, byte_length(value), self.max_bytes)
+        if self.check is not None:
+            return self.check(value)
+        return None
+
+
+class Kind:
+    """A resource kind as a declaration. Subclasses set the attributes and implement the API calls."""
+
+    name = None  # "topic"
+    plural = None  # "topics"
+    id_field = None  # the Field of its ID
+    name_option = None  # the option that finds it when no ID is given
+    fields = ()  # the declared Fields besides the ID
+    read_only_keys = ()  # keys its read returns that input may carry and that are ignored
+    limit = None  # how many one scope may hold
+    scope_noun = None  # what a scope is: "community"
+
+    @property
+    def id_option(self):
+        return self.id_field.option
+
+    def fields_for(self, importing):
+        return [field for field in self.fields if importing or not field.importing]
+
+    def options(self, importing=False):
+        """Argument spec of one resource: its ID, name and declared fields (the name required when importing)."""
+        spec = dict((field.option, dict(type=field.type)) for field in self.fields_for(importing))
+        spec[self.id_option] = dict(type="str")
+        spec[self.name_option] = dict(type="str", required=importing)
+        return spec
+
+    def item_options(self, importing=False):
+        """Argument spec of one item of a list of resources: ``options`` plus the keys that input may carry from
+        a read of the kind, which are ignored."""
+        spec = self.options(importing)
+        ignored = list(self.read_only_keys) + [field.option for field in self.fields if field.option not in spec]
+        spec.update((key, dict(type="raw")) for key in ignored)
+        return spec
+
+    def label(self, item, index=None):
+        """How an item is named in messages: its name and/or id, and its place in the list."""
+        parts = []
+        if item.get(self.name_option) is not None:
+            parts.append("'%s'" % item[self.name_option])
+        if item.get(self.id_option):
+            parts.append("(id %s)" % item[self.id_option])
+        text = "%s %s" % (self.name, " ".join(parts)) if parts else "%s without name or id" % self.name
+        return text if index is None else "%s[%d] %s" % (self.plural, index, text)
+
+    def header(self, item, resource_id):
+        """How a diff names a resource: "topic 'General' (@TGS#_x@TOPIC#_general)"."""
+        return "%s '%s' (%s)" % (self.name, item.get(self.name_option), resource_id or "new")
+
+    def from_api(self, info):
+        """One resource as the API returns it, as a snake_case dict of the declared fields and its ID."""
+        resource = {self.id_option: info.get(self.id_field.api)}
+        for field in self.fields:
+            if field.api in info:
+                resource[field.option] = field.from_api(info[field.api])
+        return resource
+
+    # --- rules and calls of the kind; the defaults suit a kind without them ------------------------------
+
+    def scope_label(self, scope):
+        return "group %s" % scope
+
+    def scope_problem(self, scope):
+        return None
+
+    def id_problem(self, scope, resource_id):
+        """Why ``resource_id`` cannot name a resource of ``scope``, or None."""
+        return None
+
+    def creation_problem(self, scope, wanted):
+        """Why ``wanted``, not found in ``scope``, cannot be created, or None."""
+        if wanted.get(self.name_option) is None:
+            return "does not exist, and %s is required to create it" % self.name_option
+        return None
+
+    def adopt(self, scope, item):
+        """``item``, read from another scope, as it is to be imported into ``scope``."""
+        return item
+
+    def read(self, client, scope):
+        raise NotImplementedError
+
+    def create(self, client, scope, body, recheck):
+        raise NotImplementedError
+
+    def import_(self, client, scope, body, recheck):
+        raise NotImplementedError
+
+    def modify(self, client, scope, resource_id, body):
+        raise NotImplementedError
+
+    def delete(self, client, scope, resource_ids):
+        """Delete resources; returns {id: TimApiError} of those that could not be deleted."""
+        raise NotImplementedError
+
+
+class Declaration:
+    """What a module run declares for one scope (e.g. the topics of one community). Options left out of an item
+    (None) are left alone."""
+
+    def __init__(self, kind, scope, items, state="present", purge=False, importing=False, on_existing="skip",
+                 listed=True):
+        self.kind = kind
+        self.scope = scope
+        # As given, without the options left out; when importing, each moved onto the scope (Kind.adopt).
+        self.given = [dict((key, value) for key, value in item.items() if value is not None) for item in items]
+        self.items = [kind.adopt(scope, item) for item in self.given] if importing else self.given
+        self.state = state
+        self.purge = purge
+        self.importing = importing
+        self.on_existing = on_existing
+        self.listed = listed
+        self.changes = []
+        self.existing = []
+
+    def where(self):
+        return self.kind.scope_label(self.scope)
+
+    def label(self, item, index):
+        return self.kind.label(item, index if self.listed else None)
+
+
+class Change:
+    """One resource's change: the single record from which ``changed``, the API body, the diff, the returned
+    resource and the summary are all derived (community.docker's DifferenceTracker, per resource)."""
+
+    def __init__(self, declaration, action, wanted=None, current=None, differences=(), origin=None):
+        self.declaration = declaration
+        self.kind = declaration.kind
+        self.scope = declaration.scope
+        self.action = action
+        self.wanted = wanted or {}
+        self.current = current
+        self.differences = list(differences)  # [(Field, before, after)]
+        self.origin = origin  # the item as given, before it was adopted into the scope (imports)
+        self.new_id = None
+        self.error = None
+        self.follow_up_error = None
+        self.done = False
+
+    @property
+    def changed(self):
+        return self.action in WRITES
+
+    @property
+    def resource_id(self):
+        return self.new_id or (self.current or {}).get(self.kind.id_option) or self.wanted.get(self.kind.id_option)
+
+    def planned_id(self):
+        """The ID a check-mode run reports for a resource it would create."""
+        return self.wanted.get(self.kind.id_option) or "new %s '%s'" % (self.kind.name, self.wanted.get(
+            self.kind.name_option))
+
+    def label(self):
+        item = self.current or self.wanted
+        return self.kind.label(dict(item, **{self.kind.id_option: self.new_id}) if self.new_id else item)
+
+    def name(self):
+        return (self.current or {}).get(self.kind.name_option, self.wanted.get(self.kind.name_option))
+
+    # --- API bodies -----------------------------------------------------------------------------------
+
+    def create_body(self):
+        """The given fields that creation can set, and the ID when one is chosen."""
+        body = {}
+        if self.wanted.get(self.kind.id_option):
+            body[self.kind.id_field.api] = self.wanted[self.kind.id_option]
+        for field in self.kind.fields_for(self.action == IMPORT):
+            if field.on_create and self.wanted.get(field.option) is not None:
+                body[field.api] = field.to_api(self.wanted[field.option])
+        return body
+
+    def modify_body(self):
+        """Only the differing fields, plus the given fields that are sent with every write but not compared."""
+        return self._with_uncompared(dict((field.api, field.to_api(after)) for field, _before, after in self.differences))
+
+    def follow_up_body(self):
+        """After a creation: the given fields that creation cannot set, unless they hold their empty value."""
+        body = dict((field.api, field.to_api(self.wanted[field.option])) for field in self.follow_up_fields())
+        return self._with_uncompared(body) if body else {}
+
+    def follow_up_fields(self):
+        return [field for field in self.kind.fields_for(self.action == IMPORT)
+                if not field.on_create and self.wanted.get(field.option) not in (None, field.empty)]
+
+    def _with_uncompared(self, body):
+        for field in self.kind.fields:
+            if not field.compare and field.on_create and self.wanted.get(field.option):
+                body[field.api] = field.to_api(self.wanted[field.option])
+        return body
+
+    # --- what results show ----------------------------------------------------------------------------
+
+    def resource(self):
+        """The resource as it is after the run (in check mode, as it would be); None when it is gone or failed."""
+        if self.action in (CREATE, IMPORT):
+            if not self.done:
+                return None
+            resource = dict((field.option, self.wanted[field.option]) for field in self.kind.fields
+                            if field.compare and self.wanted.get(field.option) is not None)
+            resource[self.kind.id_option] = self.resource_id or self.planned_id()
+            return resource
+        if self.action == DELETE:
+            return None
+        resource = dict(self.current)
+        if self.action == MODIFY and self.done:
+            resource.update((field.option, after) for field, _before, after in self.differences)
+        return resource
+
+    def diff(self):
+        """One entry of the module's diff list, read by the default callback as a unified diff."""
+        if self.action in (CREATE, IMPORT):
+            before = {}
+            after = dict((field.option, self.wanted[field.option]) for field in self.kind.fields
+                         if field.compare and self.wanted.get(field.option) is not None)
+        elif self.action == DELETE:
+            before = dict((field.option, self.current[field.option]) for field in self.kind.fields
+                          if field.compare and field.option in self.current)
+            after = {}
+        else:
+            before = dict((field.option, value) for field, value, _after in self.differences)
+            after = dict((field.option, value) for field, _before, value in self.differences)
+        header = self.kind.header(self.current or self.wanted, self.resource_id)
+        return dict(before_header=header, after_header=header, before=yaml_text(before), after=yaml_text(after))
+
+    def summary(self):
+        return dict(kind=self.kind.name, action=PAST[self.action], name=self.name(), id=self.resource_id)
+
+
+def yaml_text(values):
+    """``values`` as block YAML, one key a line, non-ASCII text kept as it is (JSON scalars are YAML)."""
+    return "".join("%s: %s\n" % (key, json.dumps(values[key], ensure_ascii=False, sort_keys=True))
+                   for key in sorted(values))
+
+
+# --- validation ----------------------------------------------------------------------------------------
+
+
+def validation_problems(declaration):
+    """Every problem of one declaration's input, each naming the item and the rule; nothing is read for it."""
+    kind = declaration.kind
+    problems = []
+    scope_problem = kind.scope_problem(declaration.scope)
+    if scope_problem:
+        problems.append(scope_problem)
+    fields = kind.fields_for(declaration.importing)
+    for index, item in enumerate(declaration.items):
+        where = declaration.label(item, index)
+        if not item.get(kind.id_option) and item.get(kind.name_option) is None:
+            problems.append("%s: give %s or %s" % (where, kind.id_option, kind.name_option))
+            continue
+        for field in fields:
+            if item.get(field.option) is not None:
+                problem = field.problem(item[field.option])
+                if problem:
+                    problems.append("%s: %s" % (where, problem))
+        if item.get(kind.id_option) is not None and not scope_problem:
+            problem = kind.id_problem(declaration.scope, item[kind.id_option])
+            if not problem and declaration.importing:
+                # Every item of an import may be created: its creation rules are checked before anything is read.
+                problem = kind.creation_problem(declaration.scope, item)
+            if problem:
+                problems.append("%s: %s" % (where, problem))
+    for option in (kind.id_option, kind.name_option):
+        problems.extend(_listed_twice(declaration, option))
+    return problems
+
+
+def _listed_twice(declaration, option):
+    problems = []
+    seen = {}
+    for index, item in enumerate(declaration.items):
+        value = item.get(option)
+        if value is None or value == "":
+            continue
+        if value in seen:
+            problems.append("%s: %s is listed twice (also %s[%d])"
+                            % (declaration.label(item, index), option, declaration.kind.plural, seen[value]))
+        else:
+            seen[value] = index
+    return problems
+
+
+# --- planning ------------------------------------------------------------------------------------------
+
+
+class Index:
+    """The resources of one scope as read, found by ID or by exact name."""
+
+    def __init__(self, kind, resources):
+        self.kind = kind
+        self.by_id = dict((resource[kind.id_option], resource) for resource in resources)
+        self.by_name = {}
+        for resource in resources:
+            self.by_name.setdefault(resource.get(kind.name_option), []).append(resource)
+
+    def find(self, wanted, name_too=False):
+        """The resource ``wanted`` refers to, by ID when given (and, with ``name_too``, else by name), or None.
+
+        Raises InvalidInput when the name is ambiguous.
+        """
+        resource_id = wanted.get(self.kind.id_option)
+        if resource_id and (resource_id in self.by_id or not name_too):
+            return self.by_id.get(resource_id)
+        name = wanted.get(self.kind.name_option)
+        matches = self.by_name.get(name, [])
+        if len(matches) > 1:
+            raise InvalidInput("%d existing %s are named '%s' (%s): give %s to say which one" % (
+                len(matches), self.kind.plural, name, ", ".join(match[self.kind.id_option] for match in matches),
+                self.kind.id_option))
+        return matches[0] if matches else None
+
+
+def differences(kind, wanted, current):
+    """[(Field, current value, wanted value)] for every compared field given in ``wanted`` that differs."""
+    found = []
+    for field in kind.fields:
+        value = wanted.get(field.option)
+        if field.compare and value is not None:
+            before = current.get(field.option, field.empty)
+            if before != value:
+                found.append((field, before, value))
+    return found
+
+
+def plan(declaration, existing):
+    """Fill ``declaration.changes`` from the resources read; raise InvalidInput naming every item that cannot be done."""
+    kind = declaration.kind
+    index = Index(kind, existing)
+    declaration.existing = existing
+    matched = set()
+    problems = []
+    for position, wanted in enumerate(declaration.items):
+        where = declaration.label(wanted, position)
+        try:
+            current = index.find(wanted, name_too=declaration.importing)
+        except InvalidInput as exc:
+            problems.append("%s: %s" % (where, exc))
+            continue
+        if current is not None:
+            if current[kind.id_option] in matched:
+                problems.append("%s: refers to the same existing %s %s as another item"
+                                % (where, kind.name, current[kind.id_option]))
+                continue
+            matched.add(current[kind.id_option])
+        if declaration.state == "absent" and current is None:
+            continue
+        change = _change_for(declaration, wanted, current, declaration.given[position])
+        problem = kind.creation_problem(declaration.scope, wanted) if change.action in (CREATE, IMPORT) else None
+        if problem:
+            problems.append("%s: %s" % (where, problem))
+        else:
+            declaration.changes.append(change)
+    if declaration.state == "present" and declaration.purge:
+        declaration.changes.extend(Change(declaration, DELETE, current=resource) for resource in existing
+                                   if resource[kind.id_option] not in matched)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    _check_existing(declaration)
+    _check_limit(declaration)
+
+
+def _change_for(declaration, wanted, current, given):
+    if declaration.state == "absent":
+        return Change(declaration, DELETE, wanted, current)
+    if current is None:
+        return Change(declaration, IMPORT if declaration.importing else CREATE, wanted, origin=given)
+    if declaration.importing:
+        return Change(declaration, SKIP, wanted, current, origin=given)
+    found = differences(declaration.kind, wanted, current)
+    return Change(declaration, MODIFY if found else KEEP, wanted, current, found)
+
+
+def _check_existing(declaration):
+    skipped = [change for change in declaration.changes if change.action == SKIP]
+    if skipped and declaration.on_existing == "fail":
+        raise InvalidInput("%d %s(s) are already in the community (on_existing=fail): %s" % (
+            len(skipped), declaration.kind.name,
+            ", ".join("'%s' (%s)" % (change.name(), change.resource_id) for change in skipped)))
+
+
+def _check_limit(declaration):
+    kind = declaration.kind
+    if kind.limit is None:
+        return
+    count = dict((action, 0) for action in (CREATE, IMPORT, DELETE))
+    for change in declaration.changes:
+        if change.action in count:
+            count[change.action] += 1
+    new = count[CREATE] + count[IMPORT]
+    total = len(declaration.existing) - count[DELETE] + new
+    if total > kind.limit:
+        raise InvalidInput("%s would hold %d %s, more than the %d a %s can have (%d exist, %d to %s%s)" % (
+            declaration.where(), total, kind.plural, kind.limit, kind.scope_noun, len(declaration.existing), new,
+            "import" if declaration.importing else "create",
+            ", %d to delete" % count[DELETE] if count[DELETE] else ""))
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+
+def write(client, declarations):
+    """Carry out the planned changes: deletes first (a purge makes room under the limit for what is created next),
+    then creations, then modifications and what creation could not set; in parallel within the client's limits."""
+    changes = [change for declaration in declarations for change in declaration.changes]
+    in_parallel(lambda declaration: _delete(client, declaration), declarations, client.concurrency)
+    creations = [change for change in changes if change.action in (CREATE, IMPORT)]
+    in_parallel(lambda change: _create(client, change), creations, client.concurrency)
+    modifications = [(change, change.modify_body()) for change in changes if change.action == MODIFY]
+    modifications.extend((change, change.follow_up_body()) for change in creations if change.done
+                         and change.follow_up_fields())
+    in_parallel(lambda job: _modify(client, job[0], job[1]), modifications, client.concurrency)
+
+
+def _delete(client, declaration):
+    doomed = [change for change in declaration.changes if change.action == DELETE]
+    if not doomed:
+        return
+    try:
+        failed = declaration.kind.delete(client, declaration.scope, [change.resource_id for change in doomed])
+    except TimApiError as exc:
+        failed = dict((change.resource_id, exc) for change in doomed)
+    for change in doomed:
+        change.error = failed.get(change.resource_id)
+        change.done = change.error is None
+
+
+def _create(client, change):
+    kind = change.kind
+    body = change.create_body()
+
+    def recheck():
+        """After a lost answer: the answer to use when the resource turns out to exist, or None to send again."""
+        for resource in kind.read(client, change.scope):
+            if _is_the_one(kind, change.wanted, resource):
+                return {kind.id_field.api: resource[kind.id_option]}
+        return None
+
+    writer = kind.import_ if change.action == IMPORT else kind.create
+    try:
+        change.new_id = writer(client, change.scope, body, recheck)
+        change.done = True
+    except TimApiError as exc:
+        change.error = exc
+
+
+def _is_the_one(kind, wanted, resource):
+    if wanted.get(kind.id_option):
+        return resource[kind.id_option] == wanted[kind.id_option]
+    return resource.get(kind.name_option) == wanted.get(kind.name_option)
+
+
+def _modify(client, change, body):
+    try:
+        change.kind.modify(client, change.scope, change.resource_id, body)
+    except TimApiError as exc:
+        if change.action == MODIFY:
+            change.error = exc
+        else:
+            change.follow_up_error = exc
+        return
+    if change.action == MODIFY:
+        change.done = True
+
+
+# --- the run and its outcome ---------------------------------------------------------------------------
+
+
+def run(client, declarations):
+    """Validate every declaration, read each scope once, plan, and write unless in check mode: one Outcome.
+
+    Nothing is written when any input is invalid, any read fails or any plan is impossible.
+    """
+    problems = [problem for declaration in declarations for problem in validation_problems(declaration)]
+    if problems:
+        return Outcome(declarations, "Invalid input, nothing was changed: " + "; ".join(problems))
+    reads = run_concurrently(lambda declaration: declaration.kind.read(client, declaration.scope), declarations,
+                             client.concurrency)
+    for declaration, _existing, error in reads:
+        if error is not None:
+            return Outcome(declarations, "Reading the %s of %s failed: %s" % (
+                declaration.kind.plural, declaration.where(), _api_error(error)), error)
+    for declaration, existing, _error in reads:
+        try:
+            plan(declaration, existing)
+        except InvalidInput as exc:
+            del declaration.changes[:]
+            return Outcome(declarations, "Nothing was %s %s: %s" % (
+                "imported into" if declaration.importing else "changed in", declaration.where(), exc))
+    if client.check_mode:
+        for declaration in declarations:
+            for change in declaration.changes:
+                change.done = True
+    else:
+        write(client, declarations)
+    return Outcome(declarations)
+
+
+class Outcome:
+    """What a run did (in check mode: would do), and what failed; derived from the change records."""
+
+    def __init__(self, declarations, refusal=None, error=None):
+        self.declarations = declarations
+        self.refusal = refusal
+        self.error = error
+        self.changes = [change for declaration in declarations for change in declaration.changes]
+
+    def done(self, *actions):
+        return [change for change in self.changes if change.action in actions and change.done]
+
+    @property
+    def changed(self):
+        return bool(self.done(*WRITES))
+
+    def failures(self):
+        """[(label, TimApiError)] of every write that failed, the settings after a creation included."""
+        failures = []
+        for change in self.changes:
+            if change.error is not None:
+                label = change.label() if change.action != MODIFY else "%s %s" % (change.kind.name, change.resource_id)
+                failures.append((label, change.error))
+            if change.follow_up_error is not None:
+                failures.append((self._follow_up_label(change), change.follow_up_error))
+        return failures
+
+    @staticmethod
+    def _follow_up_label(change):
+        if change.action == CREATE:
+            return "%s %s" % (change.kind.name, change.resource_id)
+        words = " and ".join(field.applied for field in change.follow_up_fields())
+        return "%s, imported but not %s (a rerun skips it: set %s with tim.chat.tim_%s)" % (
+            change.label(), words, ", ".join(field.option for field in change.follow_up_fields()), change.kind.name)
+
+    def ids(self, *actions):
+        """IDs of the resources changed by ``actions``; in check mode a new resource without a chosen ID is
+        named "new KIND 'NAME'"."""
+        return [change.resource_id or change.planned_id() for change in self.done(*actions)]
+
+    def imported(self):
+        return [self._moved(change) for change in self.done(IMPORT)]
+
+    def skipped(self):
+        """The items already in their scope when importing, and why."""
+        skipped = []
+        for change in self.changes:
+            if change.action == SKIP:
+                how = "ID" if change.wanted.get(change.kind.id_option) == change.current[change.kind.id_option] else "name"
+                skipped.append(dict(self._moved(change), reason="a %s with this %s is already in the community"
+                                    % (change.kind.name, how)))
+        return skipped
+
+    @staticmethod
+    def _moved(change):
+        kind = change.kind
+        return {"source_id": (change.origin or {}).get(kind.id_option), kind.id_option: change.resource_id,
+                kind.name_option: change.wanted.get(kind.name_option)}
+
+    def result(self):
+        """The keys every module that writes returns."""
+        return dict(
+            changed=self.changed,
+            diff=[change.diff() for change in self.done(*WRITES)],
+            changes=[change.summary() for change in self.done(*WRITES)],
+        )
+
+    def declared(self, declaration):
+        """The resources ``declaration`` names, as they are after the run, in input order (none for state=absent)."""
+        if declaration.state == "absent":
+            return []
+        resources = (change.resource() for change in declaration.changes if change.wanted)
+        return [resource for resource in resources if resource is not None]
+
+    def failure(self):
+        """(message, first error, extra result keys) when the run failed, else None."""
+        if self.refusal:
+            return self.refusal, self.error, dict(changed=False)
+        failures = self.failures()
+        if not failures:
+            return None
+        declaration = self.declarations[0]
+        kind = declaration.kind
+        if declaration.importing:
+            message = "%d %s(s) could not be imported into %s (%d imported; a rerun imports the missing ones): %s" % (
+                len(failures), kind.name, declaration.where(), len(self.done(IMPORT)), summarize_failures(failures))
+        else:
+            message = "%d %s(s) of %s could not be written (created %d, modified %d, deleted %d; a rerun converges): %s" % (
+                len(failures), kind.name, declaration.where(), len(self.done(CREATE)), len(self.done(MODIFY)),
+                len(self.done(DELETE)), summarize_failures(failures))
+        failed = [dict(error.as_result(), **{kind.name: label}) for label, error in failures]
+        return message, failures[0][1], {"failed_" + kind.plural: failed}
+
+
+def _api_error(error):
+    if isinstance(error, TimApiError):
+        return error
+    raise error
+
+
+def in_parallel(function, items, workers):
+    """``run_concurrently`` for work that reports its API errors itself: any other error is a bug, raised here."""
+    for _item, _result, error in run_concurrently(function, items, workers):
+        if error is not None:
+            raise error
+
+
+def run_concurrently(function, items, workers):
+    """Apply ``function`` to every item with up to ``workers`` threads.
+
+    Returns ``[(item, result, error)]`` in input order; an error does not stop the other items.
+    Plain threads, not concurrent.futures: that package is not in Python 2.7's standard library,
+    and module code runs on 2.7 targets too (ansible-core 2.16).
+    """
+    items = list(items)
+    results = [None] * len(items)
+    fatal = []  # a BaseException (KeyboardInterrupt, SystemExit) in a worker, re-raised here
+    lock = threading.Lock()
+    pending = iter(range(len(items)))
+
+    def guarded(index):
+        item = items[index]
+        try:
+            results[index] = (item, function(item), None)
+        except Exception as exc:  # noqa: BLE001 -- reported per item to the caller
+            results[index] = (item, None, exc)
+
+    def worker():
+        while not fatal:
+            with lock:
+                index = next(pending, None)
+            if index is None:
+                return
+            try:
+                guarded(index)
+            except BaseException as exc:  # pylint: disable=broad-except
+                fatal.append(exc)
+
+    if workers <= 1 or len(items) <= 1:
+        for index in range(len(items)):
+            guarded(index)
+        return results
+    threads = [threading.Thread(target=worker) for _count in range(min(workers, len(items)))]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if fatal:
+        raise fatal[0]
+    return results
