@@ -214,6 +214,7 @@ class Emulator(object):
         self.calls = {}
         self.writes = {}
         self.faults = {"error": 0, "http_502": 0, "drop": 0, "throttled": 0}
+        self.strict_refusals = {}
 
     def reset_stats(self):
         with self.stats_lock:
@@ -226,12 +227,13 @@ class Emulator(object):
             if table == "faults":
                 self.faults[key] = self.faults.get(key, 0) + n
             else:
-                tbl = self.calls if table == "calls" else self.writes
+                tbl = {"calls": self.calls, "writes": self.writes, "strict_refusals": self.strict_refusals}[table]
                 tbl[key] = tbl.get(key, 0) + n
 
     def stats(self):
         with self.stats_lock:
-            return {"calls": dict(self.calls), "writes": dict(self.writes), "faults": dict(self.faults)}
+            return {"calls": dict(self.calls), "writes": dict(self.writes), "faults": dict(self.faults),
+                    "strict_refusals": dict(self.strict_refusals)}
 
     def log_request(self, entry):
         with self.stats_lock:
@@ -285,9 +287,13 @@ class Emulator(object):
         if cfg["strict"]:
             problem = strict_problem(spec.fields, body)
             if problem:
-                raise st.ApiError(spec.invalid_code, "%s: %s (strict mode: only the fields the API page documents, "
+                raise StrictRefusal(spec.invalid_code, "%s: %s (strict mode: only the fields the API page documents, "
                                   "never null)" % (problem[1], problem[0]))
         return spec.handler(self, body, Request(identifier, client_ip, cfg))
+
+
+class StrictRefusal(st.ApiError):
+    """A request refused by --strict (counted in stats "strict_refusals")."""
 
 
 def _command_rate_limits(val):
@@ -527,6 +533,8 @@ class Handler(BaseHTTPRequestHandler):
                     return reply(int(code), "injected fault %s" % code, fault="error")
             fields, committed = app.run_command(spec, body, identifier, self.client_address[0], cfg)
         except st.ApiError as exc:
+            if isinstance(exc, StrictRefusal):
+                app.count("strict_refusals", key)
             return reply(exc.code, exc.info)
         except Exception as exc:  # pragma: no cover - a bug in the emulator
             sys.stderr.write("emulator internal error on %s: %r\n" % (key, exc))

@@ -62,6 +62,7 @@ def test_documented_bodies_pass_in_strict_mode(strict_client):
     for path, body in _valid_bodies():
         out = strict_client.call(path, body)
         assert out["ErrorCode"] == 0, (path, out)
+    assert strict_client.admin("GET", "stats")["strict_refusals"] == {}
 
 
 @pytest.mark.parametrize("path,body", _valid_bodies(), ids=lambda v: v if isinstance(v, str) else "")
@@ -77,6 +78,7 @@ def test_unknown_field_and_null_are_refused(strict_client, path, body):
     assert strict_client.admin("GET", "state") == before        # nothing written
     stats = strict_client.admin("GET", "stats")
     assert stats["writes"].get(path, 0) == 0
+    assert stats["strict_refusals"] == {path: 2}
 
 
 def test_same_bodies_pass_without_strict(client):
