@@ -23,9 +23,21 @@ def _error_rate(text):
     return code_i, rate_f
 
 
+def _command_rate_limit(text):
+    try:
+        key, limit = text.rsplit("=", 1)
+        limit_f = float(limit)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected SERVICE/COMMAND=N, e.g. group_open_http_svc/get_appid_group_list=50")
+    if "/" not in key or limit_f < 0:
+        raise argparse.ArgumentTypeError("expected SERVICE/COMMAND=N with N >= 0")
+    return key, limit_f
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m tests.emulator",
-                                description="Tencent Cloud Chat (TIM) REST API emulator (topics).")
+                                description="Tencent Cloud Chat (TIM) REST API emulator (communities, topics, "
+                                            "accounts).")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     p.add_argument("--sdkappid", type=int, default=1400000000)
@@ -33,7 +45,19 @@ def build_parser():
     p.add_argument("--admin", action="append", default=None,
                    help="app admin account allowed as identifier (repeatable; default administrator)")
     p.add_argument("--state-file", default=None)
-    p.add_argument("--rate-limit", type=float, default=200.0, help="calls/s per API command; 0 = off")
+    p.add_argument("--rate-limit", type=float, default=200.0,
+                   help="calls/s per API command whose page gives no other limit; 0 = off")
+    p.add_argument("--command-rate-limit", type=_command_rate_limit, action="append", default=[],
+                   metavar="SERVICE/COMMAND=N",
+                   help="calls/s for one command, over its page's own limit (e.g. get_appid_group_list's 1/s)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse request fields the API page does not document, and null values (10004)")
+    p.add_argument("--require-accounts", action="store_true",
+                   help="create_group's Owner_Account must be an imported account (or an --admin)")
+    p.add_argument("--app-defined-key", action="append", default=[], metavar="KEY",
+                   help="group custom field declared in the console (repeatable, at most 10)")
+    p.add_argument("--app-member-defined-key", action="append", default=[], metavar="KEY",
+                   help="group member custom field declared in the console (repeatable, at most 5)")
     p.add_argument("--callback-url", default=None)
     p.add_argument("--callback-token", default=None)
     p.add_argument("--callback-timeout", type=float, default=2.0)
@@ -64,6 +88,9 @@ def main(argv=None):
         "rate_limit": args.rate_limit, "callback_url": args.callback_url,
         "callback_token": args.callback_token, "callback_timeout": args.callback_timeout,
         "seed": args.seed,
+        "command_rate_limits": dict(args.command_rate_limit),
+        "strict": args.strict, "require_accounts": args.require_accounts,
+        "app_defined_keys": args.app_defined_key, "app_member_defined_keys": args.app_member_defined_key,
     }
     try:
         app = Emulator(args.sdkappid, args.secret_key, admins=args.admin or ["administrator"],

@@ -22,7 +22,8 @@ START_TIMEOUT = 15.0
 
 def _cli_args(options):
     """Turn keyword options into CLI flags: latency_ms=50 -> --latency-ms 50; lists repeat the
-    flag; True -> bare flag; None/False -> omitted; error_rate may be {code: rate}."""
+    flag; True -> bare flag; None/False -> omitted; error_rate may be {code: rate};
+    command_rate_limit may be {"svc/cmd": n}; app_defined_key=["a", "b"] -> --app-defined-key a ..."""
     args = []
     for key, val in options.items():
         flag = "--" + key.replace("_", "-")
@@ -36,6 +37,9 @@ def _cli_args(options):
         elif key == "refuse" and isinstance(val, dict):
             for name, code in val.items():
                 args += ["--refuse", "%s=%s" % (name, code)]
+        elif key in ("command_rate_limit", "command_rate_limits") and isinstance(val, dict):
+            for command, limit in val.items():
+                args += ["--command-rate-limit", "%s=%s" % (command, limit)]
         elif isinstance(val, (list, tuple)):
             for item in val:
                 args += [flag, str(item)]
@@ -205,7 +209,8 @@ class WebhookProcess(_Process):
 def start_emulator(sdkappid=1400000000, secret_key="emulator-secret-key", env=None, **cli_options):
     """Run ``python -m tests.emulator`` on 127.0.0.1 and a free port.  ``cli_options`` map to CLI
     flags (``latency_ms=50``, ``admin=["a", "b"]``, ``error_rate={"10002": 0.3}``, ``tls_cert=...``,
-    ``verbose=True``)."""
+    ``verbose=True``, ``strict=True``, ``require_accounts=True``, ``app_defined_key=["Level"]``,
+    ``command_rate_limit={"group_open_http_svc/get_appid_group_list": 50}``)."""
     cli_options.pop("port", None)
     cli_options.pop("host", None)
     return EmulatorProcess(sdkappid, secret_key, _cli_args(cli_options), env)

@@ -12,34 +12,29 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from . import accounts, groups, topics
 from . import callbacks as cb
 from . import state as st
 from . import usersig
+from .api import Request, strict_problem
 
 # REST-common codes (rest-api-overview.md / error-codes.md)
 HTTP_PARSE_ERROR = 60002      # bad URL / query (missing or invalid `random`)
 JSON_PARSE_ERROR = 60003      # request body is not JSON
 ACCOUNT_ERROR = 60004         # identifier missing
 INVALID_SDKAPPID = 60006      # sdkappid not numeric
-FREQUENCY_LIMIT = 60007       # RESTful API call frequency limit exceeded
+# 60007 (frequency limit) and 10004 (invalid parameter) are in api.py: each command names its own
 RESOURCE_ERROR = 60009        # unknown service (request resource error)
 ADMIN_REQUIRED = 60010        # identifier is not an app admin
 SDKAPPID_REQUIRED = 60012
 
-GROUP_SVC = "group_open_http_svc"
-MILLION_SVC = "million_group_open_http_svc"
-KNOWN_SERVICES = (GROUP_SVC, MILLION_SVC)
-# (service, command) -> (handler name, is_write)
-COMMANDS = {
-    (GROUP_SVC, "create_group"): ("create_group", True),
-    (GROUP_SVC, "destroy_group"): ("destroy_group", True),
-    (GROUP_SVC, "import_topic"): ("import_topic", True),
-    (MILLION_SVC, "import_topic"): ("import_topic", True),
-    (MILLION_SVC, "create_topic"): ("create_topic", True),
-    (MILLION_SVC, "get_topic"): ("get_topic", False),
-    (MILLION_SVC, "modify_topic"): ("modify_topic", True),
-    (MILLION_SVC, "destroy_topic"): ("destroy_topic", True),
-}
+# (service, command) -> api.Command.  Each command module exports its own table; a new module is
+# one more entry in this tuple.
+COMMAND_TABLES = (topics.COMMANDS, groups.COMMANDS, accounts.COMMANDS)
+COMMANDS = {}
+for _table in COMMAND_TABLES:
+    COMMANDS.update(_table)
+KNOWN_SERVICES = frozenset(service for service, _command in COMMANDS)
 
 DEFAULT_CONFIG = {
     "latency_ms": 0.0,
@@ -53,7 +48,17 @@ DEFAULT_CONFIG = {
     "callback_token": None,
     "callback_timeout": 2.0,
     "seed": None,
+    # {"svc/cmd": calls/s} over the page's own limit of that command (and over rate_limit)
+    "command_rate_limits": {},
+    "strict": False,
+    "require_accounts": False,
+    "app_defined_keys": [],
+    "app_member_defined_keys": [],
 }
+# group-system.md "Custom Fields": up to 10 group-level and 5 member-level keys; a key is letters,
+# digits and underscores, "less than 16 bytes".
+MAX_DECLARED_KEYS = {"app_defined_keys": 10, "app_member_defined_keys": 5}
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _FLOAT_KEYS = ("latency_ms", "latency_spike_ms", "rate_limit", "callback_timeout")
 _RATE_KEYS = ("latency_spike_rate", "http_502_rate", "drop_rate")
 
@@ -116,6 +121,7 @@ class Emulator(object):
         self.config_lock = threading.Lock()
         self.config = dict(DEFAULT_CONFIG)
         self.config["error_rates"] = {}
+        self.config["command_rate_limits"] = {}
         self.rng = random.Random()
         self.rng_lock = threading.Lock()
         self.update_config(config)
@@ -129,7 +135,10 @@ class Emulator(object):
     def get_config(self):
         with self.config_lock:
             cfg = dict(self.config)
-            cfg["error_rates"] = dict(self.config["error_rates"])
+            for key in ("error_rates", "command_rate_limits"):
+                cfg[key] = dict(self.config[key])
+            for key in MAX_DECLARED_KEYS:
+                cfg[key] = list(self.config[key])
             return cfg
 
     def update_config(self, changes):
@@ -179,6 +188,13 @@ class Emulator(object):
                         val = int(val)
                     except (TypeError, ValueError):
                         raise ConfigError("seed must be an integer")
+            elif key == "command_rate_limits":
+                val = _command_rate_limits(val)
+            elif key in ("strict", "require_accounts"):
+                if not isinstance(val, bool):
+                    raise ConfigError("%s must be true or false" % key)
+            elif key in MAX_DECLARED_KEYS:
+                val = _declared_keys(key, val)
             new[key] = val
         with self.config_lock:
             self.config = new
@@ -198,6 +214,7 @@ class Emulator(object):
         self.calls = {}
         self.writes = {}
         self.faults = {"error": 0, "http_502": 0, "drop": 0, "throttled": 0}
+        self.strict_refusals = {}
 
     def reset_stats(self):
         with self.stats_lock:
@@ -210,12 +227,13 @@ class Emulator(object):
             if table == "faults":
                 self.faults[key] = self.faults.get(key, 0) + n
             else:
-                tbl = self.calls if table == "calls" else self.writes
+                tbl = {"calls": self.calls, "writes": self.writes, "strict_refusals": self.strict_refusals}[table]
                 tbl[key] = tbl.get(key, 0) + n
 
     def stats(self):
         with self.stats_lock:
-            return {"calls": dict(self.calls), "writes": dict(self.writes), "faults": dict(self.faults)}
+            return {"calls": dict(self.calls), "writes": dict(self.writes), "faults": dict(self.faults),
+                    "strict_refusals": dict(self.strict_refusals)}
 
     def log_request(self, entry):
         with self.stats_lock:
@@ -238,7 +256,7 @@ class Emulator(object):
         sdkappid = query.get("sdkappid", "")
         if sdkappid == "":
             raise st.ApiError(SDKAPPID_REQUIRED, "sdkappid is required in the URL")
-        if not sdkappid.isdigit():
+        if not _ascii_digits(sdkappid):
             raise st.ApiError(INVALID_SDKAPPID, "invalid sdkappid %r" % sdkappid)
         identifier = query.get("identifier", "")
         if identifier == "":
@@ -247,56 +265,74 @@ class Emulator(object):
         if sig == "":
             raise st.ApiError(usersig.SIG_EMPTY, "usersig is empty")
         rnd = query.get("random", "")
-        if not rnd.isdigit() or int(rnd) > 0xFFFFFFFF:
+        if not _ascii_digits(rnd) or int(rnd) > 0xFFFFFFFF:
             raise st.ApiError(HTTP_PARSE_ERROR, "random must be an unsigned 32-bit integer")
         usersig.verify_usersig(sig, identifier, sdkappid, self.sdkappid, self.secret_key)  # raises an ApiError
         if identifier not in self.admins:
             raise st.ApiError(ADMIN_REQUIRED, "identifier %s is not an app admin" % identifier)
         return identifier
 
+    def rate_limit_for(self, key, spec, cfg):
+        """calls/s for the command ``key`` ("svc/cmd"): a configured override, else the page's own
+        limit of that command, else the emulator-wide rate_limit. 0 = off."""
+        if key in cfg["command_rate_limits"]:
+            return cfg["command_rate_limits"][key]
+        if spec.rate_limit is not None:
+            return spec.rate_limit
+        return cfg["rate_limit"]
+
     # API commands ------------------------------------------------------------------------------
-    def run_command(self, name, body, identifier, client_ip):
+    def run_command(self, spec, body, identifier, client_ip, cfg):
         """Return (response_fields, committed_write: bool)."""
-        s = self.state
-        if name == "create_group":
-            resp = s.create_group(body)[0]
-            return resp, True
-        if name == "destroy_group":
-            resp = s.destroy_group(body)[0]
-            return resp, True
-        if name == "get_topic":
-            return s.get_topic(body)[0], False
-        if name == "import_topic":
-            rec = s.commit_topic(s.prepare_topic(body, is_import=True))
-            return {"TopicId": rec["TopicId"]}, True
-        if name == "create_topic":
-            prepared = s.prepare_topic(body)
-            operator = prepared["From_Account"] or identifier
-            refusal = self.callbacks.before_create_topic(operator, prepared["TopicName"], client_ip)
-            if refusal is not None:
-                raise st.ApiError(refusal[0], refusal[1])
-            rec = s.commit_topic(prepared)
-            self.callbacks.after(cb.AFTER_CREATE_TOPIC, {
-                "GroupId": rec["GroupID"], "TopicId": rec["TopicId"], "Operator_Account": operator,
-                "Owner_Account": prepared.get("_Owner_Account", ""), "Type": "Community",
-                "Name": rec["TopicName"]}, client_ip)
-            return {"TopicId": rec["TopicId"]}, True
-        if name == "modify_topic":
-            resp, changed = s.modify_topic(body)
-            if changed:
-                payload = {"GroupId": body["GroupId"], "TopicId": body["TopicId"], "Type": "Community",
-                           "Operator_Account": str(body.get("From_Account") or identifier)}
-                for key, val in changed.items():
-                    payload["Name" if key == "TopicName" else key] = val
-                self.callbacks.after(cb.AFTER_TOPIC_INFO_CHANGED, payload, client_ip)
-            return resp, bool(changed)
-        if name == "destroy_topic":
-            resp, destroyed = s.destroy_topic(body)
-            if destroyed:
-                self.callbacks.after(cb.AFTER_TOPIC_DESTROYED, {
-                    "GroupId": body["GroupId"], "Type": "Community", "TopicIdList": destroyed}, client_ip)
-            return resp, bool(destroyed)
-        raise st.ApiError(st.INVALID_COMMAND, "invalid command %s" % name)
+        if cfg["strict"]:
+            problem = strict_problem(spec.fields, body)
+            if problem:
+                raise StrictRefusal(spec.invalid_code, "%s: %s (strict mode: only the fields the API page documents, "
+                                  "never null)" % (problem[1], problem[0]))
+        return spec.handler(self, body, Request(identifier, client_ip, cfg))
+
+
+class StrictRefusal(st.ApiError):
+    """A request refused by --strict (counted in stats "strict_refusals")."""
+
+
+def _command_rate_limits(val):
+    if val is None:
+        return {}
+    if not isinstance(val, dict):
+        raise ConfigError("command_rate_limits must be an object {\"svc/cmd\": calls_per_second}")
+    out = {}
+    for key, limit in val.items():
+        service, _sep, name = str(key).partition("/")
+        if (service, name) not in COMMANDS:
+            raise ConfigError("command_rate_limits: unknown command %r (use service/command)" % key)
+        try:
+            limit = float(limit)
+        except (TypeError, ValueError):
+            raise ConfigError("command_rate_limits: %s must be a number" % key)
+        if limit < 0:
+            raise ConfigError("command_rate_limits: %s must be >= 0" % key)
+        out[key] = limit
+    return out
+
+
+def _declared_keys(name, val):
+    if val is None:
+        return []
+    if not isinstance(val, (list, tuple)) or not all(isinstance(k, str) for k in val):
+        raise ConfigError("%s must be a list of key names" % name)
+    for key in val:
+        if not key or not set(key) <= _KEY_CHARS or len(key.encode("utf-8")) >= 16:
+            raise ConfigError("%s: %r is not a custom field key (letters, digits, underscores, less than 16 bytes)"
+                              % (name, key))
+    if len(set(val)) > MAX_DECLARED_KEYS[name]:
+        raise ConfigError("%s: at most %d keys" % (name, MAX_DECLARED_KEYS[name]))
+    return list(dict.fromkeys(val))
+
+
+def _ascii_digits(text):
+    """str.isdigit() also accepts non-ASCII digits ("\uff11\uff12\uff13"): the URL wants 0-9 only."""
+    return text != "" and all("0" <= c <= "9" for c in text)
 
 
 def envelope(code=0, info="", **fields):
@@ -335,13 +371,16 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send(self, status, payload, content_type="application/json; charset=utf-8"):
+    def _send(self, status, payload, content_type="application/json; charset=utf-8", extra_headers=None):
         data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (extra_headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
         self.wfile.flush()
 
     def _drop(self):
@@ -362,11 +401,23 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/_emulator/"):
             self._read_body()
             return self._admin("GET", path)
-        if path.startswith("/v4/"):
-            self._read_body()
-            return self._send(405, envelope(HTTP_PARSE_ERROR, "RESTful APIs only support POST"))
+        return self._not_post()
+
+    def _not_post(self):
+        """Any method but POST (GET, PUT, DELETE, PATCH, HEAD, OPTIONS, unknown ones): the API paths
+        answer the JSON envelope (RESTful APIs only support POST), never http.server's HTML page."""
+        path = urllib.parse.urlsplit(self.path).path
         self._read_body()
-        self._send(404, {"error": "not found"})
+        if path.startswith("/v4/"):
+            return self._send(405, envelope(HTTP_PARSE_ERROR, "RESTful APIs only support POST"),
+                              extra_headers={"Allow": "POST"})
+        return self._send(404, {"error": "not found"})
+
+    def __getattr__(self, name):
+        # http.server looks up do_<METHOD> and answers an HTML 501 when it is missing.
+        if name.startswith("do_") and name != "do_POST":
+            return self._not_post
+        raise AttributeError(name)
 
     def do_POST(self):
         path = urllib.parse.urlsplit(self.path).path
@@ -456,12 +507,13 @@ class Handler(BaseHTTPRequestHandler):
             if service in KNOWN_SERVICES:
                 return reply(st.INVALID_COMMAND, "invalid command word: %s" % key)
             return reply(RESOURCE_ERROR, "request resource error: unknown service %r" % service)
-        name, is_write = spec
+        is_write = spec.write
 
-        if not app.limiter.allow(key, cfg["rate_limit"]):
+        limit = app.rate_limit_for(key, spec, cfg)
+        if not app.limiter.allow(key, limit):
             app.count("faults", "throttled")
-            return reply(FREQUENCY_LIMIT, "RESTful API call frequency limit exceeded (%s/s for %s)"
-                         % (cfg["rate_limit"], key), fault="throttled")
+            return reply(spec.throttle_code, "API call frequency limit exceeded (%s/s for %s)" % (limit, key),
+                         fault="throttled")
 
         query = dict(urllib.parse.parse_qsl(split.query, keep_blank_values=True))
         try:
@@ -479,8 +531,10 @@ class Handler(BaseHTTPRequestHandler):
                 if app.draw(rate):
                     app.count("faults", "error")
                     return reply(int(code), "injected fault %s" % code, fault="error")
-            fields, committed = app.run_command(name, body, identifier, self.client_address[0])
+            fields, committed = app.run_command(spec, body, identifier, self.client_address[0], cfg)
         except st.ApiError as exc:
+            if isinstance(exc, StrictRefusal):
+                app.count("strict_refusals", key)
             return reply(exc.code, exc.info)
         except Exception as exc:  # pragma: no cover - a bug in the emulator
             sys.stderr.write("emulator internal error on %s: %r\n" % (key, exc))

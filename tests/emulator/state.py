@@ -1,4 +1,6 @@
-"""In-memory model of groups (communities) and their topics, request validation and persistence.
+"""In-memory model of groups (communities), their topics and the imported accounts, topic request
+validation and persistence.  The group commands live in groups.py, the account commands in
+accounts.py; they use this model (its lock, its dicts, ``save()``).
 
 Everything here is independent of HTTP.  Each API operation raises ``ApiError(code, info)`` on a
 request-level failure; successful operations return ``(response_fields, changed)`` where ``changed``
@@ -132,36 +134,76 @@ def check_custom_topic_id(group_id, topic_id):
         raise ApiError(INVALID_PARAM, "TopicId is %d bytes; the limit is %d bytes" % (n, MAX_TOPIC_ID_BYTES))
 
 
+# --- group records -----------------------------------------------------------------------------
+# Defaults of a new group (group-system.md "Group basic information", create-group.md):
+# MaxMemberNum is the plan's limit.  Communities need the Ultimate edition (group-system.md), so the
+# emulator is an Ultimate app without value-added services: 2,000 members for Work/Public/Meeting
+# groups, 100,000 for a Community; an AVChatRoom has no limit and reports 0.
+MAX_MEMBERS = {"Private": 2000, "Work": 2000, "Public": 2000, "ChatRoom": 2000, "Meeting": 2000,
+               "Community": 100000, "AVChatRoom": None}
+# get_appid_group_list's Next is a 64-bit value (get-appid-group-list.md): the emulator's listing
+# positions start above 2**32 so that a client reading it as 32-bit sees the overflow.
+LIST_SEQ_BASE = 1 << 32
+
+
+def new_group(gid, gtype, now):
+    """A group record with every field get_group_info returns, at its default."""
+    return {
+        "GroupId": gid, "Type": gtype, "Name": "", "Introduction": "", "Notification": "", "FaceUrl": "",
+        "Owner_Account": "", "CreateTime": now, "InfoSeq": 1, "LastInfoTime": now, "LastMsgTime": 0,
+        "NextMsgSeq": 1, "MaxMemberNum": MAX_MEMBERS.get(gtype) or 0,
+        # Community: "Community groups currently do not support this field" and members join with no
+        # approval (group-system.md), i.e. FreeAccess; other types default to NeedPermission.
+        "ApplyJoinOption": "FreeAccess" if gtype == "Community" else "NeedPermission",
+        "MuteAllMember": "Off", "SupportTopic": 0, "AppDefinedData": [], "MemberList": [],
+    }
+
+
 # --- the model ---------------------------------------------------------------------------------
 class State(object):
     def __init__(self, state_file=None):
         self.lock = threading.RLock()
         self.state_file = state_file
         self.groups = {}     # GroupId -> group dict (with "topics": {TopicId: topic}), insertion ordered
+        self.accounts = {}   # UserID -> {"UserID", "Nick"?, "FaceUrl"?} (account_import)
+        self.next_seq = LIST_SEQ_BASE + 1
         if state_file and os.path.exists(state_file):
             self.load(state_file)
+
+    def take_seq(self):
+        """Listing position of a new group (get_appid_group_list paging). Caller holds the lock."""
+        seq = self.next_seq
+        self.next_seq += 1
+        return seq
 
     # persistence ---------------------------------------------------------------------------
     def to_json(self):
         with self.lock:
             groups = []
             for g in self.groups.values():
-                gd = dict((k, v) for k, v in g.items() if k != "topics")
+                gd = dict((k, copy.deepcopy(v)) for k, v in g.items() if k != "topics")
                 gd["Topics"] = [copy.deepcopy(t) for t in g["topics"].values()]
                 groups.append(gd)
-            return {"version": 1, "groups": groups}
+            return {"version": 2, "next_seq": self.next_seq, "groups": groups,
+                    "accounts": [dict(a) for a in self.accounts.values()]}
 
     def load(self, path):
+        """Load a state file (version 1 files, from before group profiles, get their defaults)."""
         with open(path, "r", encoding="utf-8") as fh:
             data = json.load(fh)
         with self.lock:
             self.groups = {}
+            self.next_seq = max(int(data.get("next_seq", 0)), LIST_SEQ_BASE + 1)
             for gd in data.get("groups", []):
-                g = dict((k, v) for k, v in gd.items() if k != "Topics")
+                g = new_group(gd["GroupId"], gd["Type"], gd.get("CreateTime", int(time.time())))
+                g.update((k, v) for k, v in gd.items() if k != "Topics")
+                if "_seq" not in g:
+                    g["_seq"] = self.take_seq()
                 g["topics"] = {}
                 for t in gd.get("Topics", []):
                     g["topics"][t["TopicId"]] = dict(t)
                 self.groups[g["GroupId"]] = g
+            self.accounts = dict((a["UserID"], dict(a)) for a in data.get("accounts", []))
 
     def save(self):
         """Atomic save (tmp file in the same directory + rename). Caller holds the lock or not."""
@@ -187,67 +229,9 @@ class State(object):
     def reset(self):
         with self.lock:
             self.groups = {}
+            self.accounts = {}
+            self.next_seq = LIST_SEQ_BASE + 1
             self.save()
-
-    # groups --------------------------------------------------------------------------------
-    def create_group(self, body):
-        gtype = _req_str(body, "Type")
-        if gtype not in GROUP_TYPES:
-            raise ApiError(INVALID_PARAM, "Type must be one of %s" % ", ".join(GROUP_TYPES))
-        name = _req_str(body, "Name")
-        fields = {"Name": name}
-        for key, limit in GROUP_FIELD_LIMITS:
-            val = _opt_str(body, key)
-            if val is not None:
-                _check_limit(key, val, limit)
-                fields[key] = val
-        owner = _account(body, "Owner_Account")
-        support = body.get("SupportTopic", 0)
-        if support is None:
-            support = 0
-        if isinstance(support, bool) or support not in (0, 1):
-            raise ApiError(INVALID_PARAM, "SupportTopic must be 0 or 1")
-        gid = _opt_str(body, "GroupId")
-        if gid is not None:
-            if gid == "":
-                raise ApiError(INVALID_PARAM, "GroupId must not be empty")
-            if not _printable_ascii(gid) or _utf8_len(gid) >= MAX_GROUP_ID_BYTES:
-                raise ApiError(INVALID_PARAM,
-                               "a custom GroupId is printable ASCII (0x20-0x7e), less than %d bytes"
-                               % MAX_GROUP_ID_BYTES)
-            if gtype == "Community" and not gid.startswith(COMMUNITY_PREFIX):
-                raise ApiError(INVALID_PARAM, "a Community GroupId must start with %s" % COMMUNITY_PREFIX)
-            if gtype != "Community" and gid.startswith("@TGS#"):
-                raise ApiError(INVALID_PARAM, "a custom GroupId must not start with @TGS#")
-        with self.lock:
-            if gid is not None and gid in self.groups:
-                if owner is not None and self.groups[gid].get("Owner_Account") == owner:
-                    raise ApiError(GROUP_ID_USED_BY_OWNER, "group id %s is already used by you" % gid)
-                raise ApiError(ID_IN_USE, "group id %s is already in use" % gid)
-            if gid is None:
-                prefix = "@TGS#_@TGS#" if gtype == "Community" else "@TGS#"
-                gid = prefix + _rand_id()
-                while gid in self.groups:
-                    gid = prefix + _rand_id()
-            group = {
-                "GroupId": gid, "Type": gtype, "Owner_Account": owner or "",
-                "SupportTopic": support if gtype == "Community" else 0,
-                "CreateTime": int(time.time()), "Introduction": "", "Notification": "", "FaceUrl": "",
-            }
-            group.update(fields)
-            group["topics"] = {}
-            self.groups[gid] = group
-            self.save()
-        return {"GroupId": gid, "Type": gtype}, True
-
-    def destroy_group(self, body):
-        gid = _req_str(body, "GroupId")
-        with self.lock:
-            if gid not in self.groups:
-                raise ApiError(GROUP_GONE, "group %s does not exist" % gid)
-            del self.groups[gid]
-            self.save()
-        return {}, True
 
     def _topic_group(self, body):
         """Resolve GroupId for the topic APIs. Caller holds the lock."""

@@ -69,7 +69,7 @@ class Emulator:
 
 @pytest.fixture(scope="session")
 def emulator_process():
-    process = start_emulator(sdkappid=SDKAPPID, secret_key=SECRET_KEY)
+    process = start_emulator(sdkappid=SDKAPPID, secret_key=SECRET_KEY, strict=True)
     yield process
     process.stop()
 

@@ -174,7 +174,7 @@ def test_latency_spikes_beyond_the_timeout(matrix, emulator):
 
 def test_emulator_restarted_mid_run_with_its_state_file(matrix, tmp_path):
     state_file = str(tmp_path / "state.json")
-    process = start_emulator(sdkappid=SDKAPPID, secret_key=SECRET_KEY, state_file=state_file, latency_ms=60)
+    process = start_emulator(sdkappid=SDKAPPID, secret_key=SECRET_KEY, state_file=state_file, latency_ms=60, strict=True)
     try:
         emulator = Emulator(process)
         group, topics = declare(emulator)

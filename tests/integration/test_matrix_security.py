@@ -47,7 +47,7 @@ def tls_emulator(tmp_path_factory):
     urllib.request.install_opener(urllib.request.build_opener(
         urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=cert))))
     try:
-        process = start_emulator(sdkappid=SDKAPPID, secret_key=SECRET_KEY, tls_cert=cert, tls_key=key)
+        process = start_emulator(sdkappid=SDKAPPID, secret_key=SECRET_KEY, tls_cert=cert, tls_key=key, strict=True)
         emulator = Emulator(process)
         emulator.cert, emulator.decoy = cert, decoy
         yield emulator

@@ -77,7 +77,7 @@ def app_processes():
     processes = []
     try:
         for host, sdkappid, key in APPS:
-            processes.append(start_emulator(sdkappid=sdkappid, secret_key=key))
+            processes.append(start_emulator(sdkappid=sdkappid, secret_key=key, strict=True))
         yield processes
     finally:
         for process in processes:

@@ -170,7 +170,7 @@ def test_copy_a_community_to_another_app(emulator):
     )
     rest_a.modify_topic(source, ids["announcements"], MuteAllMember="On")
     before = held(emulator, source)
-    other = start_emulator(sdkappid=1400000077, secret_key="second-app-secret-9d3e")
+    other = start_emulator(sdkappid=1400000077, secret_key="second-app-secret-9d3e", strict=True)
     try:
         rest_b = RestClient(other.url, other.sdkappid, other.secret_key)
         target = rest_b.create_community(name="copy")

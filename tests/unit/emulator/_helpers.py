@@ -13,6 +13,8 @@ KEY = "test-secret-key-0123456789abcdef"
 ADMIN = "administrator"
 MILLION = "million_group_open_http_svc"
 GROUP = "group_open_http_svc"
+LOGIN = "im_open_login_svc"
+LIST_GROUPS = GROUP + "/get_appid_group_list"
 
 
 def gen_sig(identifier=ADMIN, sdkappid=SDKAPPID, key=KEY, expire=3600):
@@ -47,6 +49,19 @@ class Client(object):
 
     def topic(self, command, body):
         return self.call("%s/%s" % (MILLION, command), body)
+
+    def group(self, command, body):
+        return self.call("%s/%s" % (GROUP, command), body)
+
+    def login(self, command, body):
+        return self.call("%s/%s" % (LOGIN, command), body)
+
+    def group_info(self, group_id, **body):
+        """The GroupInfo item of one group (get_group_info)."""
+        out = self.group("get_group_info", dict(body, GroupIdList=[group_id]))
+        assert out["ErrorCode"] == 0, out
+        [item] = out["GroupInfo"]
+        return item
 
     def community(self, group_id=None, support_topic=1, name="community"):
         body = {"Type": "Community", "Name": name, "SupportTopic": support_topic}
