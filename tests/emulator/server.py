@@ -13,6 +13,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import callbacks as cb
+from . import permissions as perm
 from . import state as st
 from . import usersig
 
@@ -40,6 +41,7 @@ COMMANDS = {
     (MILLION_SVC, "modify_topic"): ("modify_topic", True),
     (MILLION_SVC, "destroy_topic"): ("destroy_topic", True),
 }
+COMMANDS.update(perm.COMMANDS)  # the eleven permission-group commands (permissions.py)
 
 DEFAULT_CONFIG = {
     "latency_ms": 0.0,
@@ -296,6 +298,8 @@ class Emulator(object):
                 self.callbacks.after(cb.AFTER_TOPIC_DESTROYED, {
                     "GroupId": body["GroupId"], "Type": "Community", "TopicIdList": destroyed}, client_ip)
             return resp, bool(destroyed)
+        if (GROUP_SVC, name) in perm.COMMANDS:
+            return s.permissions.run(name, body)
         raise st.ApiError(st.INVALID_COMMAND, "invalid command %s" % name)
 
 

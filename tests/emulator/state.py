@@ -138,6 +138,8 @@ class State(object):
         self.lock = threading.RLock()
         self.state_file = state_file
         self.groups = {}     # GroupId -> group dict (with "topics": {TopicId: topic}), insertion ordered
+        from .permissions import PermissionStore  # late import: permissions.py imports this module
+        self.permissions = PermissionStore(self)
         if state_file and os.path.exists(state_file):
             self.load(state_file)
 
@@ -149,7 +151,7 @@ class State(object):
                 gd = dict((k, v) for k, v in g.items() if k != "topics")
                 gd["Topics"] = [copy.deepcopy(t) for t in g["topics"].values()]
                 groups.append(gd)
-            return {"version": 1, "groups": groups}
+            return {"version": 1, "groups": groups, "permission_groups": self.permissions.to_json()}
 
     def load(self, path):
         with open(path, "r", encoding="utf-8") as fh:
@@ -162,6 +164,7 @@ class State(object):
                 for t in gd.get("Topics", []):
                     g["topics"][t["TopicId"]] = dict(t)
                 self.groups[g["GroupId"]] = g
+            self.permissions.load(data.get("permission_groups"))
 
     def save(self):
         """Atomic save (tmp file in the same directory + rename). Caller holds the lock or not."""
@@ -187,6 +190,7 @@ class State(object):
     def reset(self):
         with self.lock:
             self.groups = {}
+            self.permissions.reset()
             self.save()
 
     # groups --------------------------------------------------------------------------------
@@ -246,6 +250,7 @@ class State(object):
             if gid not in self.groups:
                 raise ApiError(GROUP_GONE, "group %s does not exist" % gid)
             del self.groups[gid]
+            self.permissions.drop_group(gid)
             self.save()
         return {}, True
 
@@ -400,5 +405,6 @@ class State(object):
                                   "ErrorInfo": "topic %s does not exist or has been deleted" % tid,
                                   "TopicId": tid})
             if destroyed:
+                self.permissions.drop_topics(group["GroupId"], destroyed)
                 self.save()
         return {"ErrorInfo": "ok", "DestroyResultItem": items}, destroyed
