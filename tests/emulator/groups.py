@@ -462,6 +462,7 @@ def destroy_group(app, body, request):
     with app.state.lock:
         _group(app, gid)
         del app.state.groups[gid]      # its topics are part of the group record: they go with it
+        app.state.permissions.drop_group(gid)
         app.state.save()
     return {}, True
 

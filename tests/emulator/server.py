@@ -12,7 +12,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import accounts, groups, topics
+from . import accounts, groups, permissions, topics
 from . import callbacks as cb
 from . import state as st
 from . import usersig
@@ -30,7 +30,7 @@ SDKAPPID_REQUIRED = 60012
 
 # (service, command) -> api.Command.  Each command module exports its own table; a new module is
 # one more entry in this tuple.
-COMMAND_TABLES = (topics.COMMANDS, groups.COMMANDS, accounts.COMMANDS)
+COMMAND_TABLES = (topics.COMMANDS, groups.COMMANDS, accounts.COMMANDS, permissions.COMMANDS)
 COMMANDS = {}
 for _table in COMMAND_TABLES:
     COMMANDS.update(_table)

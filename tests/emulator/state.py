@@ -167,6 +167,8 @@ class State(object):
         self.groups = {}     # GroupId -> group dict (with "topics": {TopicId: topic}), insertion ordered
         self.accounts = {}   # UserID -> {"UserID", "Nick"?, "FaceUrl"?} (account_import)
         self.next_seq = LIST_SEQ_BASE + 1
+        from .permissions import PermissionStore  # late import: permissions.py imports this module
+        self.permissions = PermissionStore(self)
         if state_file and os.path.exists(state_file):
             self.load(state_file)
 
@@ -185,7 +187,8 @@ class State(object):
                 gd["Topics"] = [copy.deepcopy(t) for t in g["topics"].values()]
                 groups.append(gd)
             return {"version": 2, "next_seq": self.next_seq, "groups": groups,
-                    "accounts": [dict(a) for a in self.accounts.values()]}
+                    "accounts": [dict(a) for a in self.accounts.values()],
+                    "permission_groups": self.permissions.to_json()}
 
     def load(self, path):
         """Load a state file (version 1 files, from before group profiles, get their defaults)."""
@@ -204,6 +207,7 @@ class State(object):
                     g["topics"][t["TopicId"]] = dict(t)
                 self.groups[g["GroupId"]] = g
             self.accounts = dict((a["UserID"], dict(a)) for a in data.get("accounts", []))
+            self.permissions.load(data.get("permission_groups"))
 
     def save(self):
         """Atomic save (tmp file in the same directory + rename). Caller holds the lock or not."""
@@ -231,6 +235,7 @@ class State(object):
             self.groups = {}
             self.accounts = {}
             self.next_seq = LIST_SEQ_BASE + 1
+            self.permissions.reset()
             self.save()
 
     def _topic_group(self, body):
@@ -384,5 +389,6 @@ class State(object):
                                   "ErrorInfo": "topic %s does not exist or has been deleted" % tid,
                                   "TopicId": tid})
             if destroyed:
+                self.permissions.drop_topics(group["GroupId"], destroyed)
                 self.save()
         return {"ErrorInfo": "ok", "DestroyResultItem": items}, destroyed
