@@ -1,6 +1,6 @@
 """Permission groups of Community groups (group_open_http_svc, eleven commands).
 
-An independent reading of /work/shared/reference/permission-groups-overview.md and the eleven
+An independent reading of the reference pages (shared/reference/) permission-groups-overview.md and the eleven
 permission-group command pages.  The pages have gaps (no error tables, no create response sample,
 no request table for set_topic_permission_group ...); every choice made where a page is silent is
 listed in README.md, section "Permission groups: choices where the pages are silent".
