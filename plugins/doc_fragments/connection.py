@@ -13,9 +13,8 @@ options:
   sdkappid:
     description:
       - The SDKAppID of the Chat app, as shown in the Chat console.
-      - If not set, the value of the E(TIM_SDKAPPID) environment variable is used.
+      - If not set, the value of the E(TIM_SDKAPPID) environment variable is used. One of them is required.
     type: int
-    required: true
   identifier:
     description:
       - The app admin account the REST API calls are made as.
@@ -25,14 +24,15 @@ options:
   secret_key:
     description:
       - The app's secret key. A short-lived UserSig is made from it for each module run; neither is ever logged.
-      - If not set, the value of the E(TIM_SECRET_KEY) environment variable is used.
-      - Exactly one of O(secret_key) and O(usersig) is required.
+      - Exactly one of O(secret_key) and O(usersig) is required. When the task (or C(module_defaults)) gives neither,
+        the E(TIM_SECRET_KEY) or E(TIM_USERSIG) environment variable is used (setting both is an error).
+      - The task's credential wins over both variables, so O(secret_key) in the task and a E(TIM_USERSIG) left in the
+        environment do not conflict.
     type: str
   usersig:
     description:
       - A ready UserSig for O(identifier), for when the secret key must not reach the controller.
-      - If not set, the value of the E(TIM_USERSIG) environment variable is used.
-      - Exactly one of O(secret_key) and O(usersig) is required.
+      - Taken from the E(TIM_USERSIG) environment variable as described for O(secret_key).
     type: str
   region:
     description:
@@ -43,7 +43,8 @@ options:
     choices: [china, frankfurt, jakarta, mumbai, seoul, silicon_valley, singapore, tokyo]
   base_url:
     description:
-      - An explicit API base URL such as V(https://proxy.example.com) or the emulator's V(http://127.0.0.1:8080).
+      - An explicit API base URL such as V(https://proxy.example.com) or the emulator's V(http://127.0.0.1:8080):
+        an absolute C(http) or C(https) URL without C(/v4), which the modules add.
       - Overrides O(region).
       - If not set, the value of the E(TIM_BASE_URL) environment variable is used.
     type: str
@@ -68,6 +69,8 @@ options:
     description:
       - How many times a call is retried after throttling, a backend timeout or internal error, HTTP 5xx or a lost
         connection, with capped exponential backoff and jitter. Each retry is shown as a warning.
+      - A refused connection is tried once more at most; an unknown host or a TLS failure is not retried. Each ends in
+        one sentence that names the URL and the option to check.
       - A create whose answer was lost is only sent again after a read shows that it did not happen. When no answer
         came at all (timeout, lost connection), that read waits until the backend's own 3-second limit has passed
         since the create was sent, so a create the backend is still working on is not sent twice.

@@ -21,6 +21,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.tim.chat.plugins.module_utils._errors import (
     THROTTLE_CODES,
     TRANSIENT_CODES,
+    ConnectionFailed,
     OutcomeUnknown,
     TimApiError,
 )
@@ -190,7 +191,9 @@ class TimClient:
             except TimApiError as exc:
                 throttled = exc.code in THROTTLE_CODES
                 unknown = isinstance(exc, OutcomeUnknown)
-                if attempt > self.retries or not (throttled or (unknown and (resend or recheck))):
+                # Nothing was sent: trying again is safe for any call, as often as the cause deserves.
+                unsent = isinstance(exc, ConnectionFailed) and (exc.tries is None or attempt <= exc.tries)
+                if attempt > self.retries or not (throttled or unsent or (unknown and (resend or recheck))):
                     raise
                 delay = backoff_delay(attempt, throttled)
                 if unknown and recheck is not None and exc.sent_at is not None:
@@ -223,19 +226,16 @@ class TimClient:
             response = self._session.post(
                 "%s/v4/%s" % (self.base_url, api), params=query, json=body, timeout=self.timeout, verify=self._verify
             )
-        except requests.exceptions.SSLError as exc:
-            raise TimApiError(api, None, "TLS error talking to %s: %s" % (self.base_url, self.redact(exc)))
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            # A refused connection never reached the server; anything else may have.
-            if isinstance(exc, requests.exceptions.ConnectionError):
-                error = OutcomeUnknown(api, None, "connection error: %s" % self.redact(exc))
-            else:
-                error = OutcomeUnknown(api, None, "no answer within %s seconds" % self.timeout)
-            error.sent_at = sent_at
+        except requests.exceptions.RequestException as exc:
+            error = self._connection_error(api, exc)
+            if isinstance(error, OutcomeUnknown):
+                error.sent_at = sent_at
             raise error
         except EnvironmentError as exc:
             # Local set-up, e.g. REQUESTS_CA_BUNDLE naming a missing file (requests reads it for verify=True).
-            raise TimApiError(api, None, "cannot set up the connection to %s: %s" % (self.base_url, self.redact(exc)))
+            raise ConnectionFailed(api, None, "cannot set up the connection to %s: %s (check ca_path and the "
+                                   "REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE environment variables)"
+                                   % (self.base_url, _reason(exc)))
         if response.status_code >= 500:
             raise OutcomeUnknown(api, None, "HTTP %s from %s" % (response.status_code, self.base_url))
         try:
@@ -250,5 +250,48 @@ class TimClient:
             raise error_class(api, code, self.redact(payload.get("ErrorInfo", "")))
         return payload
 
+    def _connection_error(self, api, exc):
+        """One sentence naming the URL and the option to check, without requests' internals (nor the URL of the
+        request, which carries the UserSig). A ConnectionFailed sent nothing; an OutcomeUnknown may have."""
+        text = self.redact(exc)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return ConnectionFailed(api, None, "TLS error talking to %s: %s (check validate_certs and ca_path)"
+                                    % (self.base_url, _tls_reason(text)))
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return ConnectionFailed(api, None, "no connection to %s within %s seconds (check base_url or region, "
+                                    "and timeout)" % (self.base_url, self.timeout), tries=None)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return OutcomeUnknown(api, None, "no answer from %s within %s seconds (check timeout)"
+                                  % (self.base_url, self.timeout))
+        if any(sign in text for sign in DNS_FAILURES):
+            return ConnectionFailed(api, None, "the host of %s is not known (check base_url or region)" % self.base_url)
+        if "refused" in text.lower():
+            return ConnectionFailed(api, None, "connection to %s refused: nothing answers there (check base_url or "
+                                    "region)" % self.base_url, tries=1)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return OutcomeUnknown(api, None, "the connection to %s was lost before the answer (check base_url or "
+                                  "region)" % self.base_url)
+        return ConnectionFailed(api, None, "cannot call %s: %s (check base_url)" % (self.base_url, _reason(exc)))
+
     def close(self):
         self._session.close()
+
+
+# What getaddrinfo says, on Linux, macOS and Windows, when a host name cannot be resolved.
+DNS_FAILURES = ("Name or service not known", "nodename nor servname", "getaddrinfo failed",
+                "Temporary failure in name resolution", "No address associated with hostname")
+
+
+def _tls_reason(text):
+    """The part of an SSL error that says what failed, e.g. "certificate verify failed: self-signed certificate"."""
+    for marker in ("certificate verify failed", "wrong version number", "handshake failure", "unknown protocol"):
+        start = text.find(marker)
+        if start >= 0:
+            end = min([position for position in (text.find(stop, start) for stop in (" (_ssl", ")", "'"))
+                       if position > 0] or [len(text)])
+            return text[start:end].strip()
+    return "the TLS handshake failed"
+
+
+def _reason(exc):
+    return to_text(getattr(exc, "strerror", None) or exc)

@@ -97,7 +97,15 @@ class OutcomeUnknown(TimApiError):
 
 
 class ConnectionFailed(TimApiError):
-    """The API could not be reached at all (refused, unknown host, TLS, local set-up): nothing was sent."""
+    """The API could not be reached at all (refused, unknown host, TLS, local set-up): nothing was sent.
+
+    ``tries``: how many more times it is worth trying: 0 (an unknown host, TLS), 1 (a refused connection: a server
+    that is just starting), or None (a connect timeout: as many as the call's retries).
+    """
+
+    def __init__(self, api, code, info, tries=0):
+        super(ConnectionFailed, self).__init__(api, code, info)
+        self.tries = tries
 
 
 class InvalidInput(ValueError):

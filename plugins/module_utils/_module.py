@@ -11,10 +11,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import sys
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.common.text.converters import to_text
+
+try:
+    from urllib.parse import urlparse
+except ImportError:  # Python 2.7 targets (ansible-core 2.16)
+    from urlparse import urlparse
 
 from ansible_collections.tim.chat.plugins.module_utils._client import (
     HAS_REQUESTS,
@@ -25,6 +31,8 @@ from ansible_collections.tim.chat.plugins.module_utils._client import (
 from ansible_collections.tim.chat.plugins.module_utils._validation import text_params, type_problems
 
 SECRET_OPTIONS = ("secret_key", "usersig")
+# The credential options and their environment variables: the task's pair wins over the environment's as a whole.
+CREDENTIALS = (("secret_key", "TIM_SECRET_KEY"), ("usersig", "TIM_USERSIG"))
 
 # Connection numbers that make no sense: (option, lowest value allowed, whether that value is allowed, rule).
 NUMBER_RULES = (
@@ -36,12 +44,16 @@ NUMBER_RULES = (
 
 
 def connection_argument_spec():
-    """The connection options every tim.chat module takes (see doc fragment tim.chat.connection)."""
+    """The connection options every tim.chat module takes (see doc fragment tim.chat.connection).
+
+    sdkappid is checked by ``connection_problems`` (its message names TIM_SDKAPPID), and the credentials are taken
+    from the environment by ``credentials`` (the task's pair wins as a whole), not by AnsibleModule.
+    """
     return dict(
-        sdkappid=dict(type="int", required=True, fallback=(env_fallback, ["TIM_SDKAPPID"])),
+        sdkappid=dict(type="int", fallback=(env_fallback, ["TIM_SDKAPPID"])),
         identifier=dict(type="str", default="administrator", fallback=(env_fallback, ["TIM_IDENTIFIER"])),
-        secret_key=dict(type="str", no_log=True, fallback=(env_fallback, ["TIM_SECRET_KEY"])),
-        usersig=dict(type="str", no_log=True, fallback=(env_fallback, ["TIM_USERSIG"])),
+        secret_key=dict(type="str", no_log=True),
+        usersig=dict(type="str", no_log=True),
         region=dict(
             type="str", default="china", choices=sorted(REGION_HOSTS), fallback=(env_fallback, ["TIM_REGION"])
         ),
@@ -62,6 +74,55 @@ def number_problems(params):
         if value is not None and (value < lowest or (value == lowest and not inclusive)):
             problems.append("%s must be %s, not %s" % (option, rule, value))
     return problems
+
+
+def credentials(params, environ):
+    """(option, value) of the one credential to sign with, from the task or else from the environment, or a problem.
+
+    A credential given in the task (or module_defaults) wins over both TIM_SECRET_KEY and TIM_USERSIG, so a
+    variable left in the shell never conflicts with the task.
+    """
+    given = [(option, params[option]) for option, _variable in CREDENTIALS if params.get(option)]
+    if len(given) == 2:
+        return None, "secret_key and usersig are mutually exclusive: give one of them"
+    if given:
+        return given[0], None
+    found = [(option, environ[variable], variable) for option, variable in CREDENTIALS if environ.get(variable)]
+    if len(found) == 2:
+        return None, ("the environment sets both TIM_SECRET_KEY and TIM_USERSIG: unset one of them, or give "
+                      "secret_key or usersig in the task")
+    if found:
+        return found[0][:2], None
+    return None, ("secret_key or usersig is required: give one in the task (or module_defaults), or set the "
+                  "TIM_SECRET_KEY or TIM_USERSIG environment variable")
+
+
+def base_url_problem(base_url, environ):
+    """Why ``base_url`` cannot be the API's base URL, or None."""
+    if base_url is None:
+        return None
+    source = " (from TIM_BASE_URL)" if environ.get("TIM_BASE_URL") == base_url else ""
+    parts = urlparse(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ("base_url '%s'%s is not an absolute http(s) URL: give the scheme and host, e.g. "
+                "https://adminapisgp.im.qcloud.com or http://127.0.0.1:8080" % (base_url, source))
+    if "v4" in parts.path.split("/"):
+        return ("base_url '%s'%s must not contain /v4: the modules add /v4/<service>/<command>; give %s://%s"
+                % (base_url, source, parts.scheme, parts.netloc))
+    if parts.query or parts.fragment:
+        return "base_url '%s'%s must not have a query or a fragment" % (base_url, source)
+    return None
+
+
+def connection_problems(params, environ):
+    problems = []
+    if params.get("sdkappid") is None:
+        problems.append("sdkappid is required: give it in the task (or module_defaults), or set the TIM_SDKAPPID "
+                        "environment variable")
+    problem = base_url_problem(params.get("base_url"), environ)
+    if problem:
+        problems.append(problem)
+    return problems + number_problems(params)
 
 
 def raw_arguments():
@@ -108,24 +169,29 @@ class TimModule(AnsibleModule):
     """
 
     client = None
+    environment_secrets = ()
 
     def __init__(self, argument_spec, **kwargs):
         self.raw_arguments = raw_arguments()
+        self.environment_secrets = [os.environ[variable] for _option, variable in CREDENTIALS
+                                    if os.environ.get(variable)]
         spec = connection_argument_spec()
         spec.update(argument_spec)
-        kwargs["mutually_exclusive"] = [("secret_key", "usersig")] + kwargs.get("mutually_exclusive", [])
-        kwargs["required_one_of"] = [("secret_key", "usersig")] + kwargs.get("required_one_of", [])
         super(TimModule, self).__init__(argument_spec=spec, **kwargs)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_message(), exception=REQUESTS_IMPORT_ERROR)
         self.params = text_params(self.params)
-        problems = type_problems(spec, self.raw_arguments) + number_problems(self.params)
-        if problems:
-            self.fail_json(msg="Invalid input, nothing was changed: " + "; ".join(problems))
-        self.client = TimClient(self.params, check_mode=self.check_mode, warn=self.warn)
+        credential, problem = credentials(self.params, os.environ)
+        problems = type_problems(spec, self.raw_arguments) + connection_problems(self.params, os.environ)
+        if problems or problem:
+            self.fail_json(msg="Invalid input, nothing was changed: " + "; ".join(problems + [problem] * bool(problem)))
+        connection = dict(self.params, secret_key=None, usersig=None)
+        connection[credential[0]] = credential[1]
+        self.client = TimClient(connection, check_mode=self.check_mode, warn=self.warn)
 
     def secrets(self):
-        return secret_arguments(self.raw_arguments) + (self.client.secrets() if self.client else [])
+        return (secret_arguments(self.raw_arguments) + list(self.environment_secrets)
+                + (self.client.secrets() if self.client else []))
 
     def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ
         self.no_log_values.update(self.secrets())

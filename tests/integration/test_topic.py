@@ -285,7 +285,7 @@ def test_secrets_never_show_at_vvvv(emulator):
     assert "retry" in output  # the faults did happen and were reported
     assert "usersig=" not in output.replace("usersig=********", "")
     unreachable = play.task("unreachable")
-    assert unreachable["failed"] and "connection error" in unreachable["msg"]
+    assert unreachable["failed"] and "connection to http://127.0.0.1:9 refused" in unreachable["msg"]
 
 
 def test_environment_variables_configure_the_connection(emulator):

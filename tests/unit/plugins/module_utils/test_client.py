@@ -233,8 +233,35 @@ def test_connection_error_message_has_no_secret():
         client.read("svc", "cmd", {})
     text = str(caught.value) + caught.value.info
     assert sig not in text and requests.utils.quote(sig, safe="") not in text
-    assert SECRET not in text
-    assert "********" in text
+    assert SECRET not in text and "usersig" not in text and "HTTPSConnectionPool" not in text
+    assert "the connection to http://127.0.0.1:9 was lost before the answer (check base_url or region)" in text
+
+
+@pytest.mark.parametrize("error, sentence, posts", [
+    (requests.exceptions.ConnectionError("HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded with "
+                                         "url: /v4/svc/cmd?usersig=x (Caused by NewConnectionError(': Failed to "
+                                         "establish a new connection: [Errno 111] Connection refused'))"),
+     "connection to http://127.0.0.1:9 refused: nothing answers there (check base_url or region)", 2),
+    (requests.exceptions.ConnectionError("HTTPSConnectionPool(host='nohost.invalid', port=443): Max retries exceeded "
+                                         "(Caused by NameResolutionError(\"Failed to resolve 'nohost.invalid' ([Errno "
+                                         "-2] Name or service not known)\"))"),
+     "the host of http://127.0.0.1:9 is not known (check base_url or region)", 1),
+    (requests.exceptions.SSLError("HTTPSConnectionPool(host='127.0.0.1', port=9): Max retries exceeded (Caused by "
+                                  "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+                                  "verify failed: self-signed certificate (_ssl.c:1006)')))"),
+     "TLS error talking to http://127.0.0.1:9: certificate verify failed: self-signed certificate (check "
+     "validate_certs and ca_path)", 1),
+    (requests.exceptions.ConnectTimeout("timed out"),
+     "no connection to http://127.0.0.1:9 within 10.0 seconds (check base_url or region, and timeout)", 6),
+    (requests.exceptions.ReadTimeout("read timed out"),
+     "no answer from http://127.0.0.1:9 within 10.0 seconds (check timeout)", 6),
+])
+def test_connection_failures_are_one_sentence_naming_the_url_and_the_option(error, sentence, posts):
+    client, session, _clock = client_for([error] * 6)
+    with pytest.raises(TimApiError) as caught:
+        client.read("svc", "cmd", {})
+    assert caught.value.info == sentence
+    assert len(session.posts) == posts  # refused: one retry at most; unknown host and TLS: none
 
 
 def test_error_info_from_the_server_is_redacted():
