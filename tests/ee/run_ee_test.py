@@ -130,9 +130,11 @@ def ensure_tools():
         raise TestFailed("make test-ee needs %s; as root it installs them: apt-get install podman runc debootstrap"
                          % ", ".join(missing))
     step("installing %s (apt-get)" % ", ".join(missing))
+    started = time.time()
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run(["apt-get", "update", "-qq"], env=env)
     run(["apt-get", "install", "-y", "-qq", "podman", "runc", "debootstrap"], env=env)
+    print("   installed in %.0f s" % (time.time() - started))
 
 
 def image_exists(tag):
@@ -252,7 +254,7 @@ def ensure_ee_image(base_tag, rebuild):
         # pip in the image trusts what pip here trusts: the machine's bundle over the image's own (its PIP_CERT).
         extra += ["--volume", "%s:/etc/ssl/certs/ca-certificates.crt:ro" % os.path.realpath(ca_bundle)]
     command = [os.path.join(BIN, "ansible-builder"), "build", "-f", "execution-environment.yml", "-c", "context",
-               "-t", tag, "--container-runtime", "podman", "-v", "2", "--extra-build-cli-args", " ".join(extra)]
+               "-t", tag, "--container-runtime", "podman", "-v", "3", "--extra-build-cli-args", " ".join(extra)]
     for name, value in sorted(build_args.items()):
         command += ["--build-arg", "%s=%s" % (name, value)]
     started = time.time()
