@@ -61,6 +61,6 @@ def check_converged(rest):
         if missing:
             problems.append("%s lacks the declared topics %s" % (community["group_id"], ", ".join(missing)))
         if community.get("purge") and len(found) != len(declared):
-            problems.append("%s has %d topics, %d declared (purge: true)" % (community["group_id"], len(found),
-                                                                           len(declared)))
+            problems.append("%s has %d topics, %d declared (purge: true)"
+                            % (community["group_id"], len(found), len(declared)))
     return problems

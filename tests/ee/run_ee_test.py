@@ -195,6 +195,8 @@ def ensure_base_image(rebuild):
     if image_exists(tag) and not rebuild:
         step("base image %s: cached (tests/ee/base-image.sh unchanged)" % tag)
         return tag
+    if os.geteuid() != 0:
+        raise TestFailed("the base image %s is missing, and making it (debootstrap) needs root" % tag)
     step("base image %s: debootstrap bookworm minbase + python3 (tests/ee/base-image.sh)" % tag)
     started = time.time()
     run(["sh", BASE_RECIPE, tag], timeout=1200, log=os.path.join(WORK, "base-image.log"))
@@ -277,8 +279,13 @@ def check_docs(tag):
     script += ["ansible-doc tim.chat.%s > /dev/null" % name for name in modules]
     script += ["ansible-doc -t role tim.chat.%s > /dev/null" % name for name in roles]
     script += ["ansible-doc --json %s" % " ".join("tim.chat.%s" % name for name in modules)]
-    output = run(["podman", "run", "--rm", "--network", "none", tag, "sh", "-c", "\n".join(script)])
-    docs = json.loads(output[output.index("{"):])
+    process = subprocess.run(["podman", "run", "--rm", "--network", "none", tag, "sh", "-c", "\n".join(script)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=podman_env(), timeout=300,
+                             check=False)
+    if process.returncode != 0:
+        raise TestFailed("ansible-doc in the image failed (exit code %d):\n%s"
+                         % (process.returncode, (process.stdout + process.stderr).decode("utf-8", "replace")[-4000:]))
+    docs = json.loads(process.stdout.decode("utf-8"))
     for name in modules:
         entry = docs.get("tim.chat.%s" % name) or {}
         if not (entry.get("doc", {}).get("module") == name and entry.get("examples") and entry.get("return")):
@@ -388,8 +395,13 @@ def run_job(tag, label, env, verbosity):
     command += [tag, "ansible-runner", "worker", "--private-data-dir=/runner"]
     started = time.time()
     with open(transmit, "rb") as stdin, open(worker, "wb") as stdout, open(worker_err, "wb") as stderr:
-        process = subprocess.run(command, stdin=stdin, stdout=stdout, stderr=stderr, env=podman_env(), timeout=900,
-                                 check=False)
+        try:
+            process = subprocess.run(command, stdin=stdin, stdout=stdout, stderr=stderr, env=podman_env(),
+                                     timeout=900, check=False)
+        except subprocess.TimeoutExpired:
+            subprocess.run(["podman", "rm", "--force", command[command.index("--name") + 1]], env=podman_env(),
+                           check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            raise TestFailed("ansible-runner worker in the image did not finish within 900 s; container removed")
     elapsed = time.time() - started
     if process.returncode != 0:
         with open(worker_err, "rb") as handle:
@@ -528,7 +540,7 @@ def scanner_self_test(secret, transmit):
 # main -------------------------------------------------------------------------------------------------------------
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--rebuild", action="store_true", help="build both images again, ignoring the cache")
     parser.add_argument("--keep", action="store_true", help="keep .build/ee-test/jobs (streams and artifacts)")
     parser.add_argument("--clean", action="store_true", help="remove the images of this test and stop")
@@ -566,8 +578,8 @@ def main():
             shutil.rmtree(os.path.join(WORK, "jobs"), ignore_errors=True)
     for line in summary:
         print("   " + line)
-    print("make test-ee: all green in %.0f s (images ready after %.0f s)" % (time.time() - started,
-                                                                            images_ready - started))
+    print("make test-ee: all green in %.0f s (images ready after %.0f s)"
+          % (time.time() - started, images_ready - started))
     return 0
 
 
