@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Owns the lifecycle of every resource kind: validate everything, read once, plan, write concurrently, one outcome.
 
-A resource kind (``Kind``) is a declaration: its fields and API names, limits, ID rules and its read, create,
-modify and delete calls. Every rule of the lifecycle (matching, comparison, check mode, the re-check after a lost
-answer, settings that only a modify can make, the per-scope limit, the diff) is written here once.
+A resource kind (``Kind``) is a declaration: its fields and API names, limits, ID rules, the kinds nested in it,
+and its read, create, modify and delete calls. Every rule of the lifecycle (matching, comparison, check mode, the
+re-check after a lost answer, settings that only a modify can make, the per-scope limit, nesting, the diff) is
+written here once.
 Private to the tim.chat collection: not a public API, may change without notice.
 """
 
@@ -28,19 +29,24 @@ WRITES = (CREATE, IMPORT, MODIFY, DELETE)
 class Field:
     """One declared option of a resource kind and the API field behind it.
 
-    ``type``: its argument-spec type; ``compare``: compared with the resource as read (a difference is a modify); ``on_create``: sent when the
-    resource is created, else set by a modify right after (``applied`` is the word for it: "muted");
-    ``empty``: its value when the API leaves it out; ``to_api``/``from_api``: value conversions;
-    ``check``: a further rule, returning a problem or None; ``importing``: only meaningful when importing.
+    ``type``: its argument-spec type; ``compare``: compared with the resource as read (a difference is a modify);
+    ``on_create``: sent when the resource is created, else set by a modify right after (``applied`` is the word for
+    it: "muted"); ``create_api``: its API name in the create call when that differs; ``every_write``: not compared
+    but sent with every write of the resource (the account a write is made as); ``reported``: not compared, and a
+    difference with the resource is reported as a warning (a setting only creation makes); ``empty``: its value when
+    the API leaves it out; ``to_api``/``from_api``: value conversions; ``check``: a further rule, returning a problem
+    or None; ``importing``: only meaningful when importing. A mapping (``type="dict"``) is compared key by key, for
+    the keys given only.
     """
 
     def __init__(self, option, api, type="str", max_bytes=None, compare=True, on_create=True, empty="",
-                 to_api=None, from_api=None, check=None, importing=False, applied=None, nonempty=False):
+                 to_api=None, from_api=None, check=None, importing=False, applied=None, nonempty=False,
+                 create_api=None, every_write=False, reported=False):
         self.option = option
         self.api = api
         self.type = type
         self.max_bytes = max_bytes
-        self.compare = compare
+        self.compare = compare and not every_write and not reported
         self.on_create = on_create
         self.empty = empty
         self.to_api = to_api or (lambda value: value)
@@ -49,6 +55,9 @@ class Field:
         self.importing = importing
         self.applied = applied or "set"
         self.nonempty = nonempty
+        self.create_api = create_api or api
+        self.every_write = every_write
+        self.reported = reported
 
     def problem(self, value):
         """Why ``value`` breaks this field's rules, or None (types were checked against the argument spec)."""
@@ -60,6 +69,25 @@ class Field:
             return self.check(value)
         return None
 
+    def difference(self, before, after):
+        """(before, after) of what differs, or None; a mapping only in the keys ``after`` gives."""
+        if self.type == "dict":
+            before = before or {}
+            keys = [key for key in after if before.get(key, self.empty) != after[key]]
+            if not keys:
+                return None
+            return dict((key, before.get(key, self.empty)) for key in keys), dict((key, after[key]) for key in keys)
+        return None if before == after else (before, after)
+
+
+class Child:
+    """A kind nested in another: the option of a parent item that lists them, and the option that purges the rest."""
+
+    def __init__(self, option, kind, purge=None):
+        self.option = option
+        self.kind = kind
+        self.purge = purge
+
 
 class Kind:
     """A resource kind as a declaration. Subclasses set the attributes and implement the API calls."""
@@ -70,6 +98,7 @@ class Kind:
     name_option = None  # the option that finds it when no ID is given
     fields = ()  # the declared Fields besides the ID
     read_only_keys = ()  # keys its read returns that input may carry and that are ignored
+    children = ()  # the Child kinds nested in it
     limit = None  # how many one scope may hold
     scope_noun = None  # what a scope is: "community"
 
@@ -129,17 +158,26 @@ class Kind:
         """Why ``resource_id`` cannot name a resource of ``scope``, or None."""
         return None
 
+    def is_assigned(self, resource_id):
+        """Whether ``resource_id`` is of the form the server assigns, which creation cannot choose."""
+        return False
+
     def creation_problem(self, scope, wanted):
         """Why ``wanted``, not found in ``scope``, cannot be created, or None."""
         if wanted.get(self.name_option) is None:
             return "does not exist, and %s is required to create it" % self.name_option
         return None
 
+    def existing_problem(self, resource):
+        """Why the resource found for an item cannot be managed as this kind, or None."""
+        return None
+
     def adopt(self, scope, item):
-        """``item``, read from another scope, as it is to be imported into ``scope``."""
+        """``item``, possibly read from another scope or app, as it is to be matched and created in ``scope``."""
         return item
 
-    def read(self, client, scope):
+    def read(self, client, scope, items):
+        """The resources of ``scope`` that ``items`` (as given) may refer to (all of them, for most kinds)."""
         raise NotImplementedError
 
     def create(self, client, scope, body, recheck):
@@ -158,28 +196,66 @@ class Kind:
 
 class Declaration:
     """What a module run declares for one scope (e.g. the topics of one community). Options left out of an item
-    (None) are left alone."""
+    (None) are left alone.
+
+    ``importing``: create what is missing with the kind's import call, match by ID and else by name, and skip
+    (or, ``on_existing="fail"``, refuse) what exists. ``adopting`` (implied by ``importing``): items may come from
+    another scope or app (the output of an info module): they are moved onto the scope (``Kind.adopt``) and an ID
+    given as it was is tried first. ``parent``: for a nested kind, the Change of the resource it belongs to, whose
+    ID is the scope (None until a new parent is created); ``option``: the option of the parent's item that lists
+    the items (``topics``); ``owner``: how that item is named in messages.
+    """
 
     def __init__(self, kind, scope, items, state="present", purge=False, importing=False, on_existing="skip",
-                 listed=True):
+                 listed=True, adopting=False, option=None, owner=None, position=None):
         self.kind = kind
-        self.scope = scope
-        # As given, without the options left out; when importing, each moved onto the scope (Kind.adopt).
         self.given = [dict((key, value) for key, value in item.items() if value is not None) for item in items]
-        self.items = [kind.adopt(scope, item) for item in self.given] if importing else self.given
         self.state = state
         self.purge = purge
         self.importing = importing
+        self.adopting = adopting or importing
         self.on_existing = on_existing
         self.listed = listed
+        self.option = option
+        self.owner = owner
+        self.position = position  # the place of the parent's item in its declaration
+        self.parent = None
+        self.blocked = None  # why a nested declaration was not written: its parent's Change, or an InvalidInput
         self.changes = []
         self.existing = []
+        self.children = []
+        self.scope = None
+        self.items = self.given
+        self.resolve(scope)
+
+    def resolve(self, scope):
+        """Set the scope, once known, and move adopted items onto it."""
+        self.scope = scope
+        if self.adopting and scope is not None:
+            self.items = [self.kind.adopt(scope, item) for item in self.given]
+
+    def state_of(self, item):
+        """An item's own ``state``, else the declaration's."""
+        return item.get("state") or self.state
 
     def where(self):
-        return self.kind.scope_label(self.scope)
+        return self.kind.scope_label(self.scope) if self.scope is not None else "a new %s" % self.kind.scope_noun
 
     def label(self, item, index):
         return self.kind.label(item, index if self.listed else None)
+
+    def creatable(self, item):
+        """``item`` as it is created: when adopting, an ID of the server's form is left to the server."""
+        if self.adopting and self.kind.is_assigned(item.get(self.kind.id_option)):
+            return dict((key, value) for key, value in item.items() if key != self.kind.id_option)
+        return item
+
+    def tree(self):
+        """This declaration and every declaration nested in it, parents first."""
+        found = [self]
+        for child in self.children:
+            found.extend(child.tree())
+        return found
 
 
 class Change:
@@ -189,16 +265,21 @@ class Change:
     def __init__(self, declaration, action, wanted=None, current=None, differences=(), origin=None):
         self.declaration = declaration
         self.kind = declaration.kind
-        self.scope = declaration.scope
         self.action = action
         self.wanted = wanted or {}
         self.current = current
         self.differences = list(differences)  # [(Field, before, after)]
-        self.origin = origin  # the item as given, before it was adopted into the scope (imports)
+        self.origin = origin  # the item as given, before it was adopted into the scope
+        self.children = []  # the Declarations nested in this resource
+        self.position = None  # the place of its item in the declaration (None: found by purge)
         self.new_id = None
         self.error = None
         self.follow_up_error = None
         self.done = False
+
+    @property
+    def scope(self):
+        return self.declaration.scope
 
     @property
     def changed(self):
@@ -229,56 +310,61 @@ class Change:
             body[self.kind.id_field.api] = self.wanted[self.kind.id_option]
         for field in self.kind.fields_for(self.action == IMPORT):
             if field.on_create and self.wanted.get(field.option) is not None:
-                body[field.api] = field.to_api(self.wanted[field.option])
+                body[field.create_api] = field.to_api(self.wanted[field.option])
         return body
 
     def modify_body(self):
-        """Only the differing fields, plus the given fields that are sent with every write but not compared."""
-        return self._with_uncompared(dict((field.api, field.to_api(after)) for field, _before, after in self.differences))
+        """Only what differs, plus the given fields that are sent with every write."""
+        return self._with_every_write(dict((field.api, field.to_api(after)) for field, _before, after in self.differences))
 
     def follow_up_body(self):
         """After a creation: the given fields that creation cannot set, unless they hold their empty value."""
         body = dict((field.api, field.to_api(self.wanted[field.option])) for field in self.follow_up_fields())
-        return self._with_uncompared(body) if body else {}
+        return self._with_every_write(body) if body else {}
 
     def follow_up_fields(self):
         return [field for field in self.kind.fields_for(self.action == IMPORT)
                 if not field.on_create and self.wanted.get(field.option) not in (None, field.empty)]
 
-    def _with_uncompared(self, body):
+    def _with_every_write(self, body):
         for field in self.kind.fields:
-            if not field.compare and field.on_create and self.wanted.get(field.option):
+            if field.every_write and self.wanted.get(field.option):
                 body[field.api] = field.to_api(self.wanted[field.option])
         return body
 
     # --- what results show ----------------------------------------------------------------------------
 
+    def compared_values(self, item):
+        return dict((field.option, item[field.option]) for field in self.kind.fields
+                    if field.compare and item.get(field.option) is not None)
+
     def resource(self):
-        """The resource as it is after the run (in check mode, as it would be); None when it is gone or failed."""
+        """The resource as it is after the run (in check mode, as it would be); None when it is gone or failed.
+        Nested kinds that the item declared are listed under their option."""
         if self.action in (CREATE, IMPORT):
             if not self.done:
                 return None
-            resource = dict((field.option, self.wanted[field.option]) for field in self.kind.fields
-                            if field.compare and self.wanted.get(field.option) is not None)
+            resource = self.compared_values(self.wanted)
             resource[self.kind.id_option] = self.resource_id or self.planned_id()
-            return resource
-        if self.action == DELETE:
+        elif self.action == DELETE:
             return None
-        resource = dict(self.current)
-        if self.action == MODIFY and self.done:
-            resource.update((field.option, after) for field, _before, after in self.differences)
+        else:
+            resource = dict(self.current)
+            if self.action == MODIFY and self.done:
+                for field, _before, after in self.differences:
+                    resource[field.option] = dict(resource.get(field.option) or {}, **after) if field.type == "dict" \
+                        else after
+        for child in self.children:
+            if child.option in self.declaration.given[self.position]:
+                resource[child.option] = declared(child)
         return resource
 
     def diff(self):
         """One entry of the module's diff list, read by the default callback as a unified diff."""
         if self.action in (CREATE, IMPORT):
-            before = {}
-            after = dict((field.option, self.wanted[field.option]) for field in self.kind.fields
-                         if field.compare and self.wanted.get(field.option) is not None)
+            before, after = {}, self.compared_values(self.wanted)
         elif self.action == DELETE:
-            before = dict((field.option, self.current[field.option]) for field in self.kind.fields
-                          if field.compare and field.option in self.current)
-            after = {}
+            before, after = self.compared_values(self.current), {}
         else:
             before = dict((field.option, value) for field, value, _after in self.differences)
             after = dict((field.option, value) for field, _before, value in self.differences)
@@ -286,7 +372,10 @@ class Change:
         return dict(before_header=header, after_header=header, before=yaml_text(before), after=yaml_text(after))
 
     def summary(self):
-        return dict(kind=self.kind.name, action=PAST[self.action], name=self.name(), id=self.resource_id)
+        summary = dict(kind=self.kind.name, action=PAST[self.action], name=self.name(), id=self.resource_id)
+        if self.declaration.parent is not None:
+            summary["parent_id"] = self.scope
+        return summary
 
 
 def yaml_text(values):
@@ -295,16 +384,35 @@ def yaml_text(values):
                    for key in sorted(values))
 
 
+def declared(declaration):
+    """The resources ``declaration`` names, as they are after the run, in input order (not those to be absent)."""
+    resources = (change.resource() for change in declaration.changes
+                 if change.wanted and declaration.state_of(change.wanted) == "present")
+    return [resource for resource in resources if resource is not None]
+
+
 # --- validation ----------------------------------------------------------------------------------------
 
 
+def nest(declaration):
+    """Give ``declaration`` the declarations of the kinds nested in each of its items (recursively). A nested
+    declaration's scope is its parent's ID when the item gives it; else it is known once the parent is found."""
+    for index, item in enumerate(declaration.items):
+        if declaration.state_of(item) == "absent":
+            continue
+        for child in declaration.kind.children:
+            nested = Declaration(child.kind, item.get(declaration.kind.id_option), item.get(child.option) or [],
+                                 purge=bool(child.purge and item.get(child.purge)), adopting=declaration.adopting,
+                                 option=child.option, owner=declaration.label(item, index), position=index)
+            declaration.children.append(nested)
+            nest(nested)
+
+
 def validation_problems(declaration):
-    """Every problem of one declaration's input, each naming the item and the rule; nothing is read for it."""
+    """Every problem of one declaration's input, each naming the item and the rule; nothing is read for it.
+    Rules that need the scope wait until it is known (``scope_problems``)."""
     kind = declaration.kind
     problems = []
-    scope_problem = kind.scope_problem(declaration.scope)
-    if scope_problem:
-        problems.append(scope_problem)
     fields = kind.fields_for(declaration.importing)
     for index, item in enumerate(declaration.items):
         where = declaration.label(item, index)
@@ -316,16 +424,38 @@ def validation_problems(declaration):
                 problem = field.problem(item[field.option])
                 if problem:
                     problems.append("%s: %s" % (where, problem))
-        if item.get(kind.id_option) is not None and not scope_problem:
-            problem = kind.id_problem(declaration.scope, item[kind.id_option])
-            if not problem and declaration.importing:
-                # Every item of an import may be created: its creation rules are checked before anything is read.
-                problem = kind.creation_problem(declaration.scope, item)
-            if problem:
-                problems.append("%s: %s" % (where, problem))
+        problems.extend("%s: %s needs %s (an empty list purges every one)" % (where, child.purge, child.option)
+                        for child in kind.children if item.get(child.purge) and child.option not in item)
     for option in (kind.id_option, kind.name_option):
         problems.extend(_listed_twice(declaration, option))
+    problems = [_within(declaration, problem) for problem in problems]
+    return problems + scope_problems(declaration)
+
+
+def scope_problems(declaration):
+    """The rules of one declaration that need its scope: the scope itself, and the IDs its items give."""
+    kind = declaration.kind
+    if declaration.scope is None:
+        return []
+    problem = kind.scope_problem(declaration.scope)
+    if problem:
+        return [_within(declaration, problem)]
+    problems = []
+    for index, item in enumerate(declaration.items):
+        if item.get(kind.id_option) is None:
+            continue
+        problem = kind.id_problem(declaration.scope, item[kind.id_option])
+        if not problem and declaration.importing:
+            # Every item of an import may be created: its creation rules are checked before anything is read.
+            problem = kind.creation_problem(declaration.scope, declaration.creatable(item))
+        if problem:
+            problems.append(_within(declaration, "%s: %s" % (declaration.label(item, index), problem)))
     return problems
+
+
+def _within(declaration, problem):
+    """``problem`` of a nested declaration, prefixed with the item it is nested in."""
+    return "%s: %s" % (declaration.owner, problem) if declaration.owner else problem
 
 
 def _listed_twice(declaration, option):
@@ -379,9 +509,9 @@ def differences(kind, wanted, current):
     for field in kind.fields:
         value = wanted.get(field.option)
         if field.compare and value is not None:
-            before = current.get(field.option, field.empty)
-            if before != value:
-                found.append((field, before, value))
+            difference = field.difference(current.get(field.option, field.empty), value)
+            if difference is not None:
+                found.append((field, difference[0], difference[1]))
     return found
 
 
@@ -395,24 +525,27 @@ def plan(declaration, existing):
     for position, wanted in enumerate(declaration.items):
         where = declaration.label(wanted, position)
         try:
-            current = index.find(wanted, name_too=declaration.importing)
+            current = _find(declaration, index, wanted, declaration.given[position])
         except InvalidInput as exc:
             problems.append("%s: %s" % (where, exc))
             continue
-        if current is not None:
-            if current[kind.id_option] in matched:
-                problems.append("%s: refers to the same existing %s %s as another item"
-                                % (where, kind.name, current[kind.id_option]))
-                continue
-            matched.add(current[kind.id_option])
-        if declaration.state == "absent" and current is None:
-            continue
-        change = _change_for(declaration, wanted, current, declaration.given[position])
-        problem = kind.creation_problem(declaration.scope, wanted) if change.action in (CREATE, IMPORT) else None
+        problem = kind.existing_problem(current) if current is not None else None
+        if current is not None and current[kind.id_option] in matched:
+            problem = "refers to the same existing %s %s as another item" % (kind.name, current[kind.id_option])
+        state = declaration.state_of(wanted)
+        if problem is None and current is None and state != "absent":
+            wanted = declaration.creatable(wanted)
+            problem = kind.creation_problem(declaration.scope, wanted)
         if problem:
             problems.append("%s: %s" % (where, problem))
-        else:
-            declaration.changes.append(change)
+            continue
+        if current is not None:
+            matched.add(current[kind.id_option])
+        elif state == "absent":
+            continue
+        change = _change_for(declaration, state, wanted, current, declaration.given[position])
+        change.position = position
+        declaration.changes.append(change)
     if declaration.state == "present" and declaration.purge:
         declaration.changes.extend(Change(declaration, DELETE, current=resource) for resource in existing
                                    if resource[kind.id_option] not in matched)
@@ -422,8 +555,18 @@ def plan(declaration, existing):
     _check_limit(declaration)
 
 
-def _change_for(declaration, wanted, current, given):
-    if declaration.state == "absent":
+def _find(declaration, index, wanted, given):
+    """The resource an item refers to. Adopting, the ID as given is tried first (the same app), then the item as
+    moved onto the scope, by name when it has no ID of its own there."""
+    kind = declaration.kind
+    if declaration.adopting and given.get(kind.id_option) in index.by_id:
+        return index.by_id[given[kind.id_option]]
+    as_created = declaration.creatable(wanted)
+    return index.find(as_created, name_too=declaration.importing or not as_created.get(kind.id_option))
+
+
+def _change_for(declaration, state, wanted, current, given):
+    if state == "absent":
         return Change(declaration, DELETE, wanted, current)
     if current is None:
         return Change(declaration, IMPORT if declaration.importing else CREATE, wanted, origin=given)
@@ -456,6 +599,20 @@ def _check_limit(declaration):
             declaration.where(), total, kind.plural, kind.limit, kind.scope_noun, len(declaration.existing), new,
             "import" if declaration.importing else "create",
             ", %d to delete" % count[DELETE] if count[DELETE] else ""))
+
+
+def warnings(declaration):
+    """What an item asks for that the run leaves as it is: a setting only creation makes, which differs."""
+    found = []
+    for change in declaration.changes:
+        if change.current is None:
+            continue
+        for field in change.kind.fields:
+            value = change.wanted.get(field.option)
+            if field.reported and value is not None and change.current.get(field.option) != value:
+                found.append("%s has %s '%s', not '%s' as given: only creation sets it, so it is left as it is"
+                             % (change.label(), field.option, change.current.get(field.option), value))
+    return found
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -493,7 +650,7 @@ def _create(client, change):
 
     def recheck():
         """After a lost answer: the answer to use when the resource turns out to exist, or None to send again."""
-        for resource in kind.read(client, change.scope):
+        for resource in kind.read(client, change.scope, [change.wanted]):
             if _is_the_one(kind, change.wanted, resource):
                 return {kind.id_field.api: resource[kind.id_option]}
         return None
@@ -529,33 +686,109 @@ def _modify(client, change, body):
 
 
 def run(client, declarations):
-    """Validate every declaration, read each scope once, plan, and write unless in check mode: one Outcome.
+    """Validate every declaration and the ones nested in them, read each scope once, plan, and write unless in
+    check mode, a level of nesting after the other: one Outcome.
 
     Nothing is written when any input is invalid, any read fails or any plan is impossible.
     """
-    problems = [problem for declaration in declarations for problem in validation_problems(declaration)]
+    for declaration in declarations:
+        nest(declaration)
+    every = [nested for declaration in declarations for nested in declaration.tree()]
+    problems = [problem for declaration in every for problem in validation_problems(declaration)]
     if problems:
         return Outcome(declarations, "Invalid input, nothing was changed: " + "; ".join(problems))
-    reads = run_concurrently(lambda declaration: declaration.kind.read(client, declaration.scope), declarations,
-                             client.concurrency)
-    for declaration, _existing, error in reads:
-        if error is not None:
-            return Outcome(declarations, "Reading the %s of %s failed: %s" % (
-                declaration.kind.plural, declaration.where(), _api_error(error)), error)
-    for declaration, existing, _error in reads:
-        try:
-            plan(declaration, existing)
-        except InvalidInput as exc:
-            del declaration.changes[:]
-            return Outcome(declarations, "Nothing was %s %s: %s" % (
-                "imported into" if declaration.importing else "changed in", declaration.where(), exc))
+    level = declarations
+    while level:
+        refusal = _read_and_plan(client, level)
+        if refusal is not None:
+            for declaration in every:
+                del declaration.changes[:]
+            return refusal
+        level = [child for declaration in level for change in declaration.changes for child in change.children]
     if client.check_mode:
-        for declaration in declarations:
+        for declaration in every:
             for change in declaration.changes:
                 change.done = True
-    else:
-        write(client, declarations)
+        return Outcome(declarations)
+    level = declarations
+    while level:
+        write(client, level)
+        level = [child for declaration in level for child in _ready_children(declaration)]
     return Outcome(declarations)
+
+
+def _read_and_plan(client, level):
+    """Read the scopes of one level (those that exist) at once, plan each, and hand each nested declaration to the
+    change of the resource it belongs to. An Outcome when something failed, else None."""
+    existing = [declaration for declaration in level if declaration.scope is not None and not _parent_is_new(declaration)]
+    reads = run_concurrently(lambda declaration: declaration.kind.read(client, declaration.scope, declaration.given),
+                             existing, client.concurrency)
+    found = {}
+    for declaration, resources, error in reads:
+        if error is not None:
+            return Outcome(level, "Reading the %s of %s failed: %s" % (
+                declaration.kind.plural, declaration.where(), _api_error(error)), error)
+        found[id(declaration)] = resources
+    for declaration in level:
+        try:
+            plan(declaration, found.get(id(declaration), []))
+        except InvalidInput as exc:
+            return Outcome(level, "Nothing was %s %s: %s" % (
+                "imported into" if declaration.importing else "changed in", declaration.where(), exc))
+        problems = _attach_children(declaration)
+        if problems:
+            return Outcome(level, "Invalid input, nothing was changed: " + "; ".join(problems))
+    return None
+
+
+def _parent_is_new(declaration):
+    return declaration.parent is not None and declaration.parent.action in (CREATE, IMPORT)
+
+
+def _attach_children(declaration):
+    """Give each change the nested declarations of its item, their scope its ID where known; returns the problems
+    of the rules that needed that scope."""
+    problems = []
+    by_position = {}
+    for child in declaration.children:
+        by_position.setdefault(child.position, []).append(child)
+    for change in declaration.changes:
+        if change.action in (DELETE, SKIP) or change.position is None:
+            continue
+        for child in by_position.get(change.position, []):
+            child.parent = change
+            known = change.resource_id if change.action not in (CREATE, IMPORT) or change.wanted.get(
+                declaration.kind.id_option) else None
+            if known != child.scope:
+                child.resolve(known)
+                problems.extend(scope_problems(child))
+            change.children.append(child)
+    return problems
+
+
+def _ready_children(declaration):
+    """The nested declarations to write next, their parent's ID now known (planned again with it, when the server
+    assigned it); those of a parent that could not be created are left out, and reported as not written."""
+    ready = []
+    for change in declaration.changes:
+        for child in change.children:
+            if change.action in (CREATE, IMPORT) and not change.done:
+                child.blocked = change
+                continue
+            if child.scope != change.resource_id:
+                child.resolve(change.resource_id)
+                del child.changes[:]
+                try:
+                    plan(child, [])
+                    problems = scope_problems(child) + _attach_children(child)
+                    if problems:
+                        raise InvalidInput("; ".join(problems))
+                except InvalidInput as exc:
+                    del child.changes[:]
+                    child.blocked = exc
+                    continue
+            ready.append(child)
+    return ready
 
 
 class Outcome:
@@ -565,7 +798,8 @@ class Outcome:
         self.declarations = declarations
         self.refusal = refusal
         self.error = error
-        self.changes = [change for declaration in declarations for change in declaration.changes]
+        self.every = [nested for declaration in declarations for nested in declaration.tree()]
+        self.changes = [change for declaration in self.every for change in declaration.changes]
 
     def done(self, *actions):
         return [change for change in self.changes if change.action in actions and change.done]
@@ -598,6 +832,16 @@ class Outcome:
         named "new KIND 'NAME'"."""
         return [change.resource_id or change.planned_id() for change in self.done(*actions)]
 
+    def by_kind(self, *actions):
+        """{kind plural: [{name, id}]} of the resources changed by ``actions``."""
+        found = {}
+        for change in self.done(*actions):
+            entry = dict(name=change.name(), id=change.resource_id or change.planned_id())
+            if change.declaration.parent is not None:
+                entry["parent_id"] = change.scope
+            found.setdefault(change.kind.plural, []).append(entry)
+        return found
+
     def imported(self):
         return [self._moved(change) for change in self.done(IMPORT)]
 
@@ -617,6 +861,9 @@ class Outcome:
         return {"source_id": (change.origin or {}).get(kind.id_option), kind.id_option: change.resource_id,
                 kind.name_option: change.wanted.get(kind.name_option)}
 
+    def warnings(self):
+        return [warning for declaration in self.every for warning in warnings(declaration)]
+
     def result(self):
         """The keys every module that writes returns."""
         return dict(
@@ -626,30 +873,73 @@ class Outcome:
         )
 
     def declared(self, declaration):
-        """The resources ``declaration`` names, as they are after the run, in input order (none for state=absent)."""
-        if declaration.state == "absent":
-            return []
-        resources = (change.resource() for change in declaration.changes if change.wanted)
-        return [resource for resource in resources if resource is not None]
+        return declared(declaration)
 
     def failure(self):
         """(message, first error, extra result keys) when the run failed, else None."""
         if self.refusal:
             return self.refusal, self.error, dict(changed=False)
         failures = self.failures()
-        if not failures:
+        blocked = [declaration for declaration in self.every if declaration.blocked is not None]
+        if not failures and not blocked:
             return None
+        kind = self.declarations[0].kind
+        failed = [dict(error.as_result(), **{kind.name: label}) for label, error in failures]
+        if len(self.every) == 1:
+            return self._failure_of_one(failures), failures[0][1], {"failed_" + kind.plural: failed}
+        return self._failure_of_many(failures, blocked), failures[0][1] if failures else None, dict(failed=failed)
+
+    def _failure_of_one(self, failures):
         declaration = self.declarations[0]
         kind = declaration.kind
         if declaration.importing:
-            message = "%d %s(s) could not be imported into %s (%d imported; a rerun imports the missing ones): %s" % (
+            return "%d %s(s) could not be imported into %s (%d imported; a rerun imports the missing ones): %s" % (
                 len(failures), kind.name, declaration.where(), len(self.done(IMPORT)), summarize_failures(failures))
-        else:
-            message = "%d %s(s) of %s could not be written (created %d, modified %d, deleted %d; a rerun converges): %s" % (
-                len(failures), kind.name, declaration.where(), len(self.done(CREATE)), len(self.done(MODIFY)),
-                len(self.done(DELETE)), summarize_failures(failures))
-        failed = [dict(error.as_result(), **{kind.name: label}) for label, error in failures]
-        return message, failures[0][1], {"failed_" + kind.plural: failed}
+        return "%d %s(s) of %s could not be written (created %d, modified %d, deleted %d; a rerun converges): %s" % (
+            len(failures), kind.name, declaration.where(), len(self.done(CREATE)), len(self.done(MODIFY)),
+            len(self.done(DELETE)), summarize_failures(failures))
+
+    def _failure_of_many(self, failures, blocked):
+        """Per resource at the top: what was done in it and what failed."""
+        parts = []
+        for declaration in self.declarations:
+            for change in declaration.changes:
+                subtree = [change] + [nested for child in change.children for nested in _changes_below(child)]
+                failed = [(nested.label(), nested.error or nested.follow_up_error) for nested in subtree
+                          if nested.error is not None or nested.follow_up_error is not None]
+                stopped = [child for child in change.children if child.blocked is not None]
+                if not failed and not stopped:
+                    continue
+                done = _count_done(subtree)
+                part = "%s: %s" % (change.label(), done or "nothing written")
+                if failed:
+                    part += "; failed: %s" % summarize_failures(failed)
+                for child in stopped:
+                    part += "; its %s were not written (%s)" % (child.kind.plural, _why_blocked(child))
+                parts.append(part)
+        return "%d write(s) failed; what was done is kept and a rerun converges: %s" % (
+            len(failures) + len(blocked), " | ".join(parts))
+
+
+def _changes_below(declaration):
+    return [nested for child in declaration.tree() for nested in child.changes]
+
+
+def _count_done(changes):
+    counts = []
+    for action in WRITES:
+        for kind in sorted(set(change.kind.plural for change in changes)):
+            number = len([change for change in changes if change.kind.plural == kind and change.action == action
+                          and change.done])
+            if number:
+                counts.append("%s %d %s" % (PAST[action], number, kind))
+    return ", ".join(counts)
+
+
+def _why_blocked(declaration):
+    if isinstance(declaration.blocked, Change):
+        return "its %s could not be created" % declaration.blocked.kind.name
+    return str(declaration.blocked)
 
 
 def _api_error(error):

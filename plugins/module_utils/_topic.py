@@ -16,12 +16,14 @@ import time
 from ansible_collections.tim.chat.plugins.module_utils._client import GROUP_SERVICE, TOPIC_SERVICE
 from ansible_collections.tim.chat.plugins.module_utils._engine import Field, Kind
 from ansible_collections.tim.chat.plugins.module_utils._errors import UNKNOWN_COMMAND_CODES, TimApiError
-from ansible_collections.tim.chat.plugins.module_utils._validation import byte_length
+from ansible_collections.tim.chat.plugins.module_utils._ids import (
+    TOPIC_MARK,
+    community_problem,
+    custom_topic_id_problem,
+    is_assigned_topic_id,
+)
+from ansible_collections.tim.chat.plugins.module_utils._validation import unique
 
-COMMUNITY_PREFIX = "@TGS#_"
-TOPIC_MARK = "@TOPIC#_"
-SERVER_ASSIGNED_MARK = "@TOPIC#_@TOPIC#"
-TOPIC_ID_MAX_BYTES = 96
 # Per-topic codes of get_topic/destroy_topic meaning "no such topic".
 TOPIC_GONE_CODES = frozenset([10010, 110003])
 # import_topic is documented under group_open_http_svc; a newer page puts it under million_group_open_http_svc.
@@ -42,33 +44,6 @@ def create_time_problem(value):
     return None
 
 
-def community_problem(group_id):
-    if not group_id.startswith(COMMUNITY_PREFIX):
-        return "group_id '%s' is not a community: community group IDs start with '%s'" % (group_id, COMMUNITY_PREFIX)
-    return None
-
-
-def is_server_assigned(topic_id):
-    return SERVER_ASSIGNED_MARK in (topic_id or "")
-
-
-def custom_topic_id_problem(group_id, topic_id):
-    """Why ``topic_id`` (which starts with the group's topic prefix) cannot be created as a custom ID, or None."""
-    custom = topic_id[len(group_id + TOPIC_MARK):]
-    if not custom:
-        return "the custom part after '%s' is empty" % (group_id + TOPIC_MARK)
-    if custom.startswith("@TOPIC#"):
-        return "the custom part must not make the ID look server-assigned ('@TOPIC#_@TOPIC#')"
-    if COMMUNITY_PREFIX in custom or SERVER_ASSIGNED_MARK in custom:
-        return "the custom part must not contain '@TGS#_' or '@TOPIC#_@TOPIC#'"
-    bad = [char for char in custom if not 0x20 <= ord(char) <= 0x7E]
-    if bad:
-        return "the custom part must be printable ASCII (0x20-0x7e); %r is not" % bad[0]
-    if byte_length(topic_id) > TOPIC_ID_MAX_BYTES:
-        return "the whole topic ID is %d bytes, more than %d" % (byte_length(topic_id), TOPIC_ID_MAX_BYTES)
-    return None
-
-
 class TopicKind(Kind):
     name = "topic"
     plural = "topics"
@@ -83,7 +58,7 @@ class TopicKind(Kind):
         # create_topic and import_topic cannot mute: a muted topic is created, then modified.
         Field("mute_all_member", "MuteAllMember", type="bool", on_create=False, empty=False, to_api=on_off,
               from_api=is_on, applied="muted"),
-        Field("from_account", "From_Account", compare=False),
+        Field("from_account", "From_Account", every_write=True),
         Field("create_time", "CreateTime", type="int", compare=False, check=create_time_problem, importing=True),
     )
     server_fields = (("last_msg_time", "LastMsgTime"), ("next_msg_seq", "NextMsgSeq"))
@@ -100,12 +75,15 @@ class TopicKind(Kind):
             return "topic_id does not belong to group %s (it must start with '%s')" % (scope, prefix)
         return None
 
+    def is_assigned(self, resource_id):
+        return is_assigned_topic_id(resource_id)
+
     def creation_problem(self, scope, wanted):
         problem = Kind.creation_problem(self, scope, wanted)
         topic_id = wanted.get(self.id_option)
         if problem or not topic_id:
             return problem
-        if is_server_assigned(topic_id):
+        if is_assigned_topic_id(topic_id):
             return ("does not exist, and a server-assigned topic ID cannot be chosen when creating; "
                     "leave topic_id out to get a new ID")
         return custom_topic_id_problem(scope, topic_id)
@@ -119,7 +97,7 @@ class TopicKind(Kind):
         source_id = wanted.get(self.id_option)
         position = source_id.find(TOPIC_MARK) if source_id else -1
         if position >= 0:
-            if is_server_assigned(source_id):
+            if is_assigned_topic_id(source_id):
                 wanted.pop(self.id_option)
             else:
                 wanted[self.id_option] = scope + source_id[position:]
@@ -136,7 +114,10 @@ class TopicKind(Kind):
 
     # --- calls -------------------------------------------------------------------------------------
 
-    def read(self, client, scope, from_account=None, topic_ids=None, response_filter=None):
+    def read(self, client, scope, items=None):
+        return self.read_topics(client, scope)
+
+    def read_topics(self, client, scope, from_account=None, topic_ids=None, response_filter=None):
         """get_topic once: the topics found (requested ids that do not exist are left out)."""
         body = dict(GroupId=scope, From_Account=from_account or client.identifier)
         if topic_ids:
@@ -200,21 +181,15 @@ def response_filter(options):
     return [api_names[option] for option in options] if options else None
 
 
-def unique(values):
-    """``values`` without repeats, in their first order."""
-    seen = set()
-    return [value for value in values or [] if not (value in seen or seen.add(value))]
-
-
 def describe(client, group_id, from_account=None, topic_ids=None, topic_names=None, fields=None):
     """tim_topic_info: (the topics asked for, sorted by name, with ``fields`` only; the ids and names not found).
 
     One get_topic call. Names can only be matched on the whole community, so ids alone are the only narrowed
     read, and matching names needs the names even when ``fields`` leaves them out of the answer.
     """
-    topic_ids, topic_names = unique(topic_ids), unique(topic_names)
+    topic_ids, topic_names = unique(topic_ids or []), unique(topic_names or [])
     hide_name = bool(fields) and bool(topic_names) and "topic_name" not in fields
-    topics = TOPIC.read(client, group_id, from_account, topic_ids if not topic_names else None,
+    topics = TOPIC.read_topics(client, group_id, from_account, topic_ids if not topic_names else None,
                         response_filter(list(fields) + ["topic_name"] if hide_name else fields))
     missing = []
     if topic_ids or topic_names:

@@ -92,3 +92,9 @@ def type_problems(spec, raw, where="", strict=False):
             if problem:
                 problems.append("%s %s" % (label, problem))
     return problems
+
+
+def unique(values):
+    """``values`` without repeats, in their first order."""
+    seen = set()
+    return [value for value in values if not (value in seen or seen.add(value))]

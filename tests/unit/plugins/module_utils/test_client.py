@@ -222,6 +222,19 @@ def test_each_api_has_its_own_limiter():
     assert client._limiter("a/x") is not client._limiter("a/y")
 
 
+def test_an_api_documented_slower_keeps_its_own_rate():
+    client, _session, clock = client_for([ok()] * 3, rate_limit=200)
+    assert client.rate_for("group_open_http_svc/get_appid_group_list") == 1.0
+    assert client.rate_for("group_open_http_svc/get_group_info") == 200
+    for _page in range(3):
+        client.read("group_open_http_svc", "get_appid_group_list", {})
+    assert clock.now == pytest.approx(2.0)  # one call a second
+    client, _session, _clock = client_for([], rate_limit=0.5)
+    assert client.rate_for("group_open_http_svc/get_appid_group_list") == 0.5
+    client, _session, _clock = client_for([], rate_limit=0)
+    assert client.rate_for("group_open_http_svc/get_appid_group_list") == 1.0
+
+
 def test_connection_error_message_has_no_secret():
     client, _session, _clock = client_for([])
     sig = client.usersig()
