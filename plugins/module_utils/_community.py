@@ -83,7 +83,7 @@ class CommunityKind(Kind):
         Field("owner_account", "Owner_Account", reported=True),
     )
     read_only_keys = tuple(option for option, _api in SERVER_FIELDS)
-    children = (Child("topics", TOPIC, purge="purge_topics"),)
+    children = (Child("topics", TOPIC, purge="purge_topics", imports="import_topics"),)
     scope_noun = "app"
 
     def scope_label(self, scope):

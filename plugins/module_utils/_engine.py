@@ -81,12 +81,14 @@ class Field:
 
 
 class Child:
-    """A kind nested in another: the option of a parent item that lists them, and the option that purges the rest."""
+    """A kind nested in another: the option of a parent item that lists them, the option that purges the rest, and
+    the option that lists those to import."""
 
-    def __init__(self, option, kind, purge=None):
+    def __init__(self, option, kind, purge=None, imports=None):
         self.option = option
         self.kind = kind
         self.purge = purge
+        self.imports = imports
 
 
 class Kind:
@@ -199,7 +201,8 @@ class Declaration:
     (None) are left alone.
 
     ``importing``: create what is missing with the kind's import call, match by ID and else by name, and skip
-    (or, ``on_existing="fail"``, refuse) what exists. ``adopting`` (implied by ``importing``): items may come from
+    (or, ``on_existing="fail"``, refuse) what exists; ``imported``: items to import that way after ``items``, which
+    are converged (a community's topics and the topics imported into it, in one read). ``adopting`` (implied by ``importing``): items may come from
     another scope or app (the output of an info module): they are moved onto the scope (``Kind.adopt``) and an ID
     given as it was is tried first. ``parent``: for a nested kind, the Change of the resource it belongs to, whose
     ID is the scope (None until a new parent is created); ``option``: the option of the parent's item that lists
@@ -207,13 +210,15 @@ class Declaration:
     """
 
     def __init__(self, kind, scope, items, state="present", purge=False, importing=False, on_existing="skip",
-                 listed=True, adopting=False, option=None, owner=None, position=None):
+                 listed=True, adopting=False, option=None, owner=None, position=None, imported=()):
         self.kind = kind
-        self.given = [dict((key, value) for key, value in item.items() if value is not None) for item in items]
+        self.given = [dict((key, value) for key, value in item.items() if value is not None)
+                      for item in list(items) + list(imported)]
+        self.first_import = len(self.given) - len(imported)
         self.state = state
         self.purge = purge
         self.importing = importing
-        self.adopting = adopting or importing
+        self.adopting = adopting or importing or bool(imported)
         self.on_existing = on_existing
         self.listed = listed
         self.option = option
@@ -234,6 +239,10 @@ class Declaration:
         if self.adopting and scope is not None:
             self.items = [self.kind.adopt(scope, item) for item in self.given]
 
+    def imports(self, position):
+        """Whether the item at ``position`` is imported (created with the import call, skipped when it exists)."""
+        return self.importing or position >= self.first_import
+
     def state_of(self, item):
         """An item's own ``state``, else the declaration's."""
         return item.get("state") or self.state
@@ -242,7 +251,15 @@ class Declaration:
         return self.kind.scope_label(self.scope) if self.scope is not None else "a new %s" % self.kind.scope_noun
 
     def label(self, item, index):
+        if index >= self.first_import and not self.importing:
+            return "imported " + self.kind.label(item, index - self.first_import)
         return self.kind.label(item, index if self.listed else None)
+
+    def place(self, index):
+        """Where an item stands: "topics[3]", or "imported topics[0]"."""
+        if index >= self.first_import and not self.importing:
+            return "imported %s[%d]" % (self.kind.plural, index - self.first_import)
+        return "%s[%d]" % (self.kind.plural, index)
 
     def creatable(self, item):
         """``item`` as it is created: when adopting, an ID of the server's form is left to the server."""
@@ -272,6 +289,7 @@ class Change:
         self.origin = origin  # the item as given, before it was adopted into the scope
         self.children = []  # the Declarations nested in this resource
         self.position = None  # the place of its item in the declaration (None: found by purge)
+        self.follows = None  # the import change of the same resource, which this change applies after
         self.new_id = None
         self.error = None
         self.follow_up_error = None
@@ -287,6 +305,8 @@ class Change:
 
     @property
     def resource_id(self):
+        if self.follows is not None:
+            return self.follows.resource_id
         return self.new_id or (self.current or {}).get(self.kind.id_option) or self.wanted.get(self.kind.id_option)
 
     def planned_id(self):
@@ -355,7 +375,7 @@ class Change:
                     resource[field.option] = dict(resource.get(field.option) or {}, **after) if field.type == "dict" \
                         else after
         for child in self.children:
-            if child.option in self.declaration.given[self.position]:
+            if child.option in self.declaration.given[self.position] or child.first_import < len(child.given):
                 resource[child.option] = declared(child)
         return resource
 
@@ -403,7 +423,8 @@ def nest(declaration):
         for child in declaration.kind.children:
             nested = Declaration(child.kind, item.get(declaration.kind.id_option), item.get(child.option) or [],
                                  purge=bool(child.purge and item.get(child.purge)), adopting=declaration.adopting,
-                                 option=child.option, owner=declaration.label(item, index), position=index)
+                                 option=child.option, owner=declaration.label(item, index), position=index,
+                                 imported=item.get(child.imports) or [] if child.imports else [])
             declaration.children.append(nested)
             nest(nested)
 
@@ -413,13 +434,12 @@ def validation_problems(declaration):
     Rules that need the scope wait until it is known (``scope_problems``)."""
     kind = declaration.kind
     problems = []
-    fields = kind.fields_for(declaration.importing)
     for index, item in enumerate(declaration.items):
         where = declaration.label(item, index)
         if not item.get(kind.id_option) and item.get(kind.name_option) is None:
             problems.append("%s: give %s or %s" % (where, kind.id_option, kind.name_option))
             continue
-        for field in fields:
+        for field in kind.fields_for(declaration.imports(index)):
             if item.get(field.option) is not None:
                 problem = field.problem(item[field.option])
                 if problem:
@@ -445,7 +465,7 @@ def scope_problems(declaration):
         if item.get(kind.id_option) is None:
             continue
         problem = kind.id_problem(declaration.scope, item[kind.id_option])
-        if not problem and declaration.importing:
+        if not problem and declaration.imports(index):
             # Every item of an import may be created: its creation rules are checked before anything is read.
             problem = kind.creation_problem(declaration.scope, declaration.creatable(item))
         if problem:
@@ -459,15 +479,17 @@ def _within(declaration, problem):
 
 
 def _listed_twice(declaration, option):
+    """Items that give the same value of ``option`` as an earlier item of the same list (declared, or imported)."""
     problems = []
     seen = {}
     for index, item in enumerate(declaration.items):
         value = item.get(option)
         if value is None or value == "":
             continue
+        value = (declaration.imports(index), value)
         if value in seen:
-            problems.append("%s: %s is listed twice (also %s[%d])"
-                            % (declaration.label(item, index), option, declaration.kind.plural, seen[value]))
+            problems.append("%s: %s is listed twice (also %s)"
+                            % (declaration.label(item, index), option, declaration.place(seen[value])))
         else:
             seen[value] = index
     return problems
@@ -516,21 +538,32 @@ def differences(kind, wanted, current):
 
 
 def plan(declaration, existing):
-    """Fill ``declaration.changes`` from the resources read; raise InvalidInput naming every item that cannot be done."""
+    """Fill ``declaration.changes`` from the resources read; raise InvalidInput naming every item that cannot be done.
+
+    Items to import are planned first: an item declared as well applies its fields to the imported resource (a
+    modify after the import when it is imported by this run), and neither counts as naming it twice.
+    """
     kind = declaration.kind
     index = Index(kind, existing)
     declaration.existing = existing
-    matched = set()
+    matched = {True: set(), False: set()}  # the IDs found, by items imported and declared
+    importing = []  # the import changes of this plan
     problems = []
-    for position, wanted in enumerate(declaration.items):
+    for position in sorted(range(len(declaration.items)), key=lambda position: not declaration.imports(position)):
+        wanted = declaration.items[position]
         where = declaration.label(wanted, position)
         try:
-            current = _find(declaration, index, wanted, declaration.given[position])
+            current = _find(declaration, index, position, wanted)
         except InvalidInput as exc:
             problems.append("%s: %s" % (where, exc))
             continue
+        if current is None and not declaration.imports(position):
+            follows = _imported_by_this_run(kind, importing, wanted)
+            if follows is not None:
+                declaration.changes.append(_after_import(declaration, position, wanted, follows))
+                continue
         problem = kind.existing_problem(current) if current is not None else None
-        if current is not None and current[kind.id_option] in matched:
+        if current is not None and current[kind.id_option] in matched[declaration.imports(position)]:
             problem = "refers to the same existing %s %s as another item" % (kind.name, current[kind.id_option])
         state = declaration.state_of(wanted)
         if problem is None and current is None and state != "absent":
@@ -540,37 +573,61 @@ def plan(declaration, existing):
             problems.append("%s: %s" % (where, problem))
             continue
         if current is not None:
-            matched.add(current[kind.id_option])
+            matched[declaration.imports(position)].add(current[kind.id_option])
         elif state == "absent":
             continue
-        change = _change_for(declaration, state, wanted, current, declaration.given[position])
+        change = _change_for(declaration, position, state, wanted, current)
         change.position = position
         declaration.changes.append(change)
+        if change.action == IMPORT:
+            importing.append(change)
+    declaration.changes.sort(key=lambda change: change.position)
     if declaration.state == "present" and declaration.purge:
         declaration.changes.extend(Change(declaration, DELETE, current=resource) for resource in existing
-                                   if resource[kind.id_option] not in matched)
+                                   if resource[kind.id_option] not in matched[True] | matched[False])
     if problems:
         raise InvalidInput("; ".join(problems))
     _check_existing(declaration)
     _check_limit(declaration)
 
 
-def _find(declaration, index, wanted, given):
+def _imported_by_this_run(kind, importing, wanted):
+    """The import change of this plan that ``wanted`` (a declared item, not found) refers to, or None."""
+    for change in importing:
+        if _is_the_one(kind, wanted, change.wanted) or (
+                not wanted.get(kind.id_option) and wanted.get(kind.name_option) == change.wanted.get(kind.name_option)):
+            return change
+    return None
+
+
+def _after_import(declaration, position, wanted, follows):
+    """The change of a declared item whose resource this run imports: what it gives beyond the import."""
+    imported = follows.compared_values(follows.wanted)
+    found = differences(declaration.kind, wanted, imported)
+    change = Change(declaration, MODIFY if found else KEEP, wanted, imported, found)
+    change.follows = follows
+    change.position = position
+    return change
+
+
+def _find(declaration, index, position, wanted):
     """The resource an item refers to. Adopting, the ID as given is tried first (the same app), then the item as
-    moved onto the scope, by name when it has no ID of its own there."""
+    moved onto the scope, by name when it has no ID of its own there (or, imported, is not found by it)."""
     kind = declaration.kind
+    given = declaration.given[position]
     if declaration.adopting and given.get(kind.id_option) in index.by_id:
         return index.by_id[given[kind.id_option]]
     as_created = declaration.creatable(wanted)
-    return index.find(as_created, name_too=declaration.importing or not as_created.get(kind.id_option))
+    return index.find(as_created, name_too=declaration.imports(position) or not as_created.get(kind.id_option))
 
 
-def _change_for(declaration, state, wanted, current, given):
+def _change_for(declaration, position, state, wanted, current):
+    given = declaration.given[position]
     if state == "absent":
         return Change(declaration, DELETE, wanted, current)
     if current is None:
-        return Change(declaration, IMPORT if declaration.importing else CREATE, wanted, origin=given)
-    if declaration.importing:
+        return Change(declaration, IMPORT if declaration.imports(position) else CREATE, wanted, origin=given)
+    if declaration.imports(position):
         return Change(declaration, SKIP, wanted, current, origin=given)
     found = differences(declaration.kind, wanted, current)
     return Change(declaration, MODIFY if found else KEEP, wanted, current, found)
@@ -625,7 +682,8 @@ def write(client, declarations):
     in_parallel(lambda declaration: _delete(client, declaration), declarations, client.concurrency)
     creations = [change for change in changes if change.action in (CREATE, IMPORT)]
     in_parallel(lambda change: _create(client, change), creations, client.concurrency)
-    modifications = [(change, change.modify_body()) for change in changes if change.action == MODIFY]
+    modifications = [(change, change.modify_body()) for change in changes if change.action == MODIFY
+                     and (change.follows is None or change.follows.done)]
     modifications.extend((change, change.follow_up_body()) for change in creations if change.done
                          and change.follow_up_fields())
     in_parallel(lambda job: _modify(client, job[0], job[1]), modifications, client.concurrency)

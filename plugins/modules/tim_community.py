@@ -146,6 +146,61 @@ options:
         topic).
       - With O(communities), the default of every item that does not set its own.
     type: bool
+  import_topics:
+    description:
+      - Topics to import into the community as M(tim.chat.tim_topic_import) does (C(import_topic): C(create_time) kept, no
+        webhook fired), for instance the output of M(tim.chat.tim_topic_info) of another community. A topic that is
+        already in the community (by ID, else by name) is skipped, and not purged by O(purge_topics).
+      - Imported in the same run, with the same read of the community's topics, as O(topics).
+      - Mutually exclusive with O(import_src).
+    type: list
+    elements: dict
+        suboptions:
+      topic_id:
+        description: ID of the topic in its source community; moved onto the community's ID.
+        type: str
+      topic_name:
+        description: Name of the topic, at most 30 bytes.
+        type: str
+        required: true
+      from_account:
+        description: The member account the topic is imported as.
+        type: str
+      custom_string:
+        description: Custom string, at most 3000 bytes.
+        type: str
+      face_url:
+        description: Profile photo URL, at most 100 bytes.
+        type: str
+      notification:
+        description: Notice, at most 300 bytes.
+        type: str
+      introduction:
+        description: Introduction, at most 240 bytes.
+        type: str
+      create_time:
+        description: When the topic was created, in unix seconds; kept by the import.
+        type: int
+      mute_all_member:
+        description: Whether all members are muted (set by a modify after the import).
+        type: bool
+      group_id:
+        description: Read-only key; ignored.
+        type: raw
+      last_msg_time:
+        description: Read-only key; ignored.
+        type: raw
+      next_msg_seq:
+        description: Read-only key; ignored.
+        type: raw
+      self_info:
+        description: Read-only key; ignored.
+        type: raw
+  import_src:
+    description:
+      - A JSON or YAML file (on the host that runs the module) holding such a list, or a saved result of
+        M(tim.chat.tim_topic_info) (a mapping with a C(topics) list); read into O(import_topics). At most 10 MiB.
+    type: path
   communities:
     description:
       - Every community to converge in this run, each with the options above (its own O(state), O(topics) and
@@ -232,6 +287,54 @@ options:
       purge_topics:
         description: See O(purge_topics); defaults to O(purge_topics).
         type: bool
+      import_topics:
+        description: See O(import_topics).
+        type: list
+        elements: dict
+        suboptions:
+          topic_id:
+            description: ID of the topic in its source community; moved onto the community's ID.
+            type: str
+          topic_name:
+            description: Name of the topic, at most 30 bytes.
+            type: str
+            required: true
+          from_account:
+            description: The member account the topic is imported as.
+            type: str
+          custom_string:
+            description: Custom string, at most 3000 bytes.
+            type: str
+          face_url:
+            description: Profile photo URL, at most 100 bytes.
+            type: str
+          notification:
+            description: Notice, at most 300 bytes.
+            type: str
+          introduction:
+            description: Introduction, at most 240 bytes.
+            type: str
+          create_time:
+            description: When the topic was created, in unix seconds; kept by the import.
+            type: int
+          mute_all_member:
+            description: Whether all members are muted (set by a modify after the import).
+            type: bool
+          group_id:
+            description: Read-only key; ignored.
+            type: raw
+          last_msg_time:
+            description: Read-only key; ignored.
+            type: raw
+          next_msg_seq:
+            description: Read-only key; ignored.
+            type: raw
+          self_info:
+            description: Read-only key; ignored.
+            type: raw
+      import_src:
+        description: See O(import_src); a relative path is relative to the working directory of the module.
+        type: path
       type:
         description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
         type: raw
@@ -399,7 +502,9 @@ failed:
 
 from ansible_collections.tim.chat.plugins.module_utils._community import APP, COMMUNITY
 from ansible_collections.tim.chat.plugins.module_utils._engine import CREATE, DELETE, MODIFY, Declaration, run
+from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tim.chat.plugins.module_utils._module import TimModule
+from ansible_collections.tim.chat.plugins.module_utils._source import load_items
 from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC
 
 STATES = ["present", "absent"]
@@ -407,13 +512,14 @@ STATES = ["present", "absent"]
 
 def main():
     single_options = COMMUNITY.options()
-    nested = dict(topics=dict(type="list", elements="dict", options=TOPIC.item_options()),
-                  purge_topics=dict(type="bool"))
+    imported = TOPIC.item_options(importing=True)
+    nested = dict(topics=dict(type="list", elements="dict", options=TOPIC.item_options()), purge_topics=dict(type="bool"),
+                  import_topics=dict(type="list", elements="dict", options=imported), import_src=dict(type="path"))
     item_options = dict(COMMUNITY.item_options(), state=dict(type="str", choices=STATES), **nested)
     argument_spec = dict(single_options, state=dict(type="str", default="present", choices=STATES),
                          communities=dict(type="list", elements="dict", options=item_options), **nested)
-    module = TimModule(argument_spec, supports_check_mode=True,
-                       mutually_exclusive=[("communities", option) for option in list(single_options) + ["topics"]])
+    module = TimModule(argument_spec, supports_check_mode=True, mutually_exclusive=[("import_topics", "import_src")] + [
+        ("communities", option) for option in list(single_options) + ["topics", "import_topics", "import_src"]])
     params = module.params
     single = params["communities"] is None
     if single:
@@ -421,6 +527,10 @@ def main():
     else:
         items = [dict(item, purge_topics=params["purge_topics"] if item["purge_topics"] is None else item["purge_topics"])
                  for item in params["communities"]]
+    try:
+        items = [with_imports_read(item, imported) for item in items]
+    except InvalidInput as exc:
+        module.fail("Invalid input, nothing was changed: %s" % exc, changed=False)
     declaration = Declaration(COMMUNITY, APP, items, params["state"], adopting=True, listed=not single)
     outcome = run(module.client, [declaration])
     for warning in outcome.warnings():
@@ -432,6 +542,15 @@ def main():
     else:
         result["communities"] = communities
     module.finish(outcome, **result)
+
+
+def with_imports_read(item, spec):
+    """``item`` with the topics of its import_src file as its import_topics."""
+    if not item.get("import_src"):
+        return item
+    if item.get("import_topics"):
+        raise InvalidInput("%s: import_topics and import_src are mutually exclusive" % COMMUNITY.label(item))
+    return dict(item, import_src=None, import_topics=load_items(item["import_src"], TOPIC, spec))
 
 
 if __name__ == "__main__":
