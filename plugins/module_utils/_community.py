@@ -154,8 +154,8 @@ class CommunityKind(Kind):
         response_filter = dict(GroupBaseInfoFilter=list(BASE_INFO_FIELDS))
         if app_defined_data_keys:
             response_filter["AppDefinedDataFilter_Group"] = list(app_defined_data_keys)
-        answer = client.read(GROUP_SERVICE, "get_group_info", dict(GroupIdList=list(group_ids),
-                                                                    ResponseFilter=response_filter))
+        body = dict(GroupIdList=list(group_ids), ResponseFilter=response_filter)
+        answer = client.read(GROUP_SERVICE, "get_group_info", body)
         found, missing = [], []
         for info in answer.get("GroupInfo") or []:
             code = info.get("ErrorCode", 0)

@@ -18,7 +18,7 @@ import json
 import threading
 
 from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput, TimApiError, summarize_failures
-from ansible_collections.tim.chat.plugins.module_utils._validation import byte_length
+from ansible_collections.tim.chat.plugins.module_utils._validation import byte_length, unique
 
 # What a change does. The past tense names it in results.
 CREATE, IMPORT, MODIFY, DELETE, KEEP, SKIP = "create", "import", "modify", "delete", "keep", "skip"
@@ -384,7 +384,11 @@ class Change:
         if self.action in (CREATE, IMPORT):
             before, after = {}, self.compared_values(self.wanted)
         elif self.action == DELETE:
-            before, after = self.compared_values(self.current), {}
+            # What is lost: the name, and every field that is not empty.
+            before = dict((field.option, self.current[field.option]) for field in self.kind.fields
+                          if field.compare and field.option in self.current
+                          and (self.current[field.option] != field.empty or field.option == self.kind.name_option))
+            after = {}
         else:
             before = dict((field.option, value) for field, value, _after in self.differences)
             after = dict((field.option, value) for field, _before, value in self.differences)
@@ -436,7 +440,8 @@ def validation_problems(declaration):
     problems = []
     for index, item in enumerate(declaration.items):
         where = declaration.label(item, index)
-        if not item.get(kind.id_option) and item.get(kind.name_option) is None:
+        given = declaration.given[index]
+        if not given.get(kind.id_option) and given.get(kind.name_option) is None:
             problems.append("%s: give %s or %s" % (where, kind.id_option, kind.name_option))
             continue
         for field in kind.fields_for(declaration.imports(index)):
@@ -984,14 +989,18 @@ def _changes_below(declaration):
 
 
 def _count_done(changes):
-    counts = []
+    """What ``changes`` did, e.g. "created 1 community and 2 topics, modified 1 topic"."""
+    phrases = []
     for action in WRITES:
-        for kind in sorted(set(change.kind.plural for change in changes)):
-            number = len([change for change in changes if change.kind.plural == kind and change.action == action
+        counts = []
+        for kind in unique(change.kind for change in changes):
+            number = len([change for change in changes if change.kind is kind and change.action == action
                           and change.done])
             if number:
-                counts.append("%s %d %s" % (PAST[action], number, kind))
-    return ", ".join(counts)
+                counts.append("%d %s" % (number, kind.name if number == 1 else kind.plural))
+        if counts:
+            phrases.append("%s %s" % (PAST[action], " and ".join(counts)))
+    return ", ".join(phrases)
 
 
 def _why_blocked(declaration):

@@ -189,8 +189,9 @@ def describe(client, group_id, from_account=None, topic_ids=None, topic_names=No
     """
     topic_ids, topic_names = unique(topic_ids or []), unique(topic_names or [])
     hide_name = bool(fields) and bool(topic_names) and "topic_name" not in fields
-    topics = TOPIC.read_topics(client, group_id, from_account, topic_ids if not topic_names else None,
-                        response_filter(list(fields) + ["topic_name"] if hide_name else fields))
+    narrowed = topic_ids if not topic_names else None
+    topics = TOPIC.read_topics(client, group_id, from_account, narrowed,
+                               response_filter(list(fields) + ["topic_name"] if hide_name else fields))
     missing = []
     if topic_ids or topic_names:
         topics = [topic for topic in topics if topic["topic_id"] in topic_ids or topic.get("topic_name") in topic_names]

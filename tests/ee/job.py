@@ -10,8 +10,8 @@ tim.chat.communities with communities_list), re-point this file, and only this f
 
 - PROJECT_FILES: the job's project, as AWX checks it out (name in the project: file of this checkout);
 - PLAYBOOK and INVENTORY: the job template's playbook (in the project) and inventory;
-- prepare(): what must exist in the Chat app before the job runs (today: the communities, made with create_group
-  as an app server does, the same as `make demo`);
+- prepare(): what must exist in the Chat app before the job runs (today: nothing, the role creates the
+  communities it declares, as `make demo` does);
 - check_converged(): what the app must look like after the first run.
 """
 from __future__ import absolute_import, division, print_function
@@ -24,7 +24,7 @@ import yaml
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# The demo's playbook and its input (docs/examples/provision.yml runs the role, then tim_topic_info).
+# The demo's playbook and its input (docs/examples/provision.yml runs the role tim.chat.communities).
 PROJECT_FILES = {
     "provision.yml": "docs/examples/provision.yml",
     "communities.yml": "docs/examples/communities.yml",
@@ -34,7 +34,7 @@ INVENTORY = "docs/examples/inventory.yml"
 
 # Where the playbook's communities are declared, and the role variable that holds them.
 COMMUNITIES_FILE = "docs/examples/communities.yml"
-COMMUNITIES_VARIABLE = "community_topics_communities"
+COMMUNITIES_VARIABLE = "communities_list"
 
 
 def communities():
@@ -43,16 +43,13 @@ def communities():
 
 
 def prepare(rest):
-    """Make the communities the role expects (create_group, Type Community, SupportTopic 1); returns their IDs."""
-    group_ids = []
-    for community in communities():
-        group_ids.append(rest.create_community(community["group_id"], name=community["group_id"].split("_", 1)[-1][:30]))
-    return group_ids
+    """Nothing to make: the role creates the communities. Returns the IDs it declares."""
+    return [community["group_id"] for community in communities()]
 
 
 def check_converged(rest):
-    """After the first run each community has its declared topics (and, with purge, only those). Returns a list of
-    problems, empty when the app is as declared."""
+    """After the first run each community exists with its declared topics (and, with purge_topics, only those).
+    Returns a list of problems, empty when the app is as declared."""
     problems = []
     for community in communities():
         declared = sorted(topic["topic_name"] for topic in community["topics"])
@@ -60,7 +57,7 @@ def check_converged(rest):
         missing = sorted(set(declared) - set(found))
         if missing:
             problems.append("%s lacks the declared topics %s" % (community["group_id"], ", ".join(missing)))
-        if community.get("purge") and len(found) != len(declared):
-            problems.append("%s has %d topics, %d declared (purge: true)"
+        if community.get("purge_topics") and len(found) != len(declared):
+            problems.append("%s has %d topics, %d declared (purge_topics: true)"
                             % (community["group_id"], len(found), len(declared)))
     return problems

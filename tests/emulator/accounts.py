@@ -7,7 +7,7 @@ from .state import ApiError, _utf8_len
 # --- codes ---------------------------------------------------------------------------------------
 INVALID_PARAM = 70402          # both pages: "Invalid parameter"
 BATCH_QUANTITY = 70206         # error-codes.md account codes: "Invalid batch quantity in the request."
-PROFILE_VALUE_TOO_LONG = 40601 # account-import.md: "The Value of a profile field exceeds 500 bytes."
+PROFILE_VALUE_TOO_LONG = 40601  # account-import.md: "The Value of a profile field exceeds 500 bytes."
 ACCOUNT_TYPE = 60015           # REST common: "Ensure that the UserID is in string format."
 
 MAX_USER_ID_BYTES = 32         # account-import.md, use-limits.md

@@ -218,9 +218,9 @@ def create_group(app, body, request):
         fields["ApplyJoinOption"] = _choice(body, "ApplyJoinOption", APPLY_JOIN_OPTIONS)
     app_data = []
     if _present(body, "AppDefinedData"):
-        app_data = [(k, v) for k, v in _key_values(body["AppDefinedData"], "AppDefinedData",
-                                                    cfg["app_defined_keys"], GROUP_VALUE_BYTES, "group")
-                    if v != ""]
+        pairs = _key_values(body["AppDefinedData"], "AppDefinedData", cfg["app_defined_keys"], GROUP_VALUE_BYTES,
+                            "group")
+        app_data = [(k, v) for k, v in pairs if v != ""]
     members = _member_list(body, gtype, owner, cfg)
     if cfg["require_accounts"] and owner is not None and not account_exists(app, owner):
         raise ApiError(USER_NOT_FOUND, "Owner_Account %s does not exist (import it with account_import)" % owner)
@@ -287,9 +287,9 @@ def _member_list(body, gtype, owner, cfg):
             role = _choice(item, "Role", MEMBER_ROLES)
         data = []
         if _present(item, "AppMemberDefinedData"):
-            data = [(k, v) for k, v in _key_values(item["AppMemberDefinedData"], "AppMemberDefinedData",
-                                                    cfg["app_member_defined_keys"], MEMBER_VALUE_BYTES, "member")
-                    if v != ""]
+            pairs = _key_values(item["AppMemberDefinedData"], "AppMemberDefinedData", cfg["app_member_defined_keys"],
+                                MEMBER_VALUE_BYTES, "member")
+            data = [(k, v) for k, v in pairs if v != ""]
         out.append((account, role, data))
     return out
 

@@ -287,8 +287,8 @@ class Emulator(object):
         if cfg["strict"]:
             problem = strict_problem(spec.fields, body)
             if problem:
-                raise StrictRefusal(spec.invalid_code, "%s: %s (strict mode: only the fields the API page documents, "
-                                  "never null)" % (problem[1], problem[0]))
+                raise StrictRefusal(spec.invalid_code, "%s: %s (strict mode: only the fields the API page "
+                                                       "documents, never null)" % (problem[1], problem[0]))
         return spec.handler(self, body, Request(identifier, client_ip, cfg))
 
 

@@ -159,6 +159,30 @@ def module_task(module, name, register=None, ignore_errors=False, check_mode=Non
     return task
 
 
+def tim_community_summary(result):
+    """Per community of a tim_community result (or communities_result): {group_id: {community: what was done to it
+    (None: nothing), changed, and per action (imported, created, modified, deleted) the number of its topics and
+    their IDs (created_ids, ...)}}."""
+    entries = {}
+
+    def entry(group_id):
+        return entries.setdefault(group_id, dict(
+            changed=False, community=None, imported=0, created=0, modified=0, deleted=0, imported_ids=[],
+            created_ids=[], modified_ids=[], deleted_ids=[]))
+
+    for community in result.get("communities", []):
+        entry(community["group_id"])
+    for change in result["changes"]:
+        if change["kind"] == "community":
+            entry(change["id"])["community"] = change["action"]
+        else:
+            counts = entry(change["parent_id"])
+            counts[change["action"]] += 1
+            counts[change["action"] + "_ids"].append(change["id"])
+        entry(change.get("parent_id", change["id"]))["changed"] = True
+    return entries
+
+
 def topic_task(name, ignore_errors=False, **options):
     return module_task("tim.chat.tim_topic", name, ignore_errors=ignore_errors, **options)
 

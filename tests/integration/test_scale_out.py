@@ -2,7 +2,7 @@
 """Scale-out (issue 9): an inventory of apps, one play, forks 3, three emulator processes (three Chat apps).
 
 Each inventory host is one app (its own sdkappid, base_url and secret key from a vault-style host var); the role
-runs with community_topics_scope=per_host, once per host and in parallel. Every app is read back with the
+runs with communities_scope=per_host, once per host and in parallel. Every app is read back with the
 independent REST client (tests/integration/tim_rest), not with the code under test.
 """
 from __future__ import absolute_import, division, print_function
@@ -19,11 +19,11 @@ import pytest
 import yaml
 
 from tests.emulator.launcher import start_emulator
-from tests.integration.conftest import HERE, WRITE_COMMANDS
+from tests.integration.conftest import HERE, WRITE_COMMANDS, tim_community_summary
 from tests.integration.tim_rest import RestClient
 
-ROLE = "tim.chat.community_topics"
-APPLY = "Apply the declared topics, one call per community"
+ROLE = "tim.chat.communities"
+APPLY = "Converge the communities of the app in one run"
 GET_TOPIC = "million_group_open_http_svc/get_topic"
 CREATE_TOPIC = "million_group_open_http_svc/create_topic"
 RECAP = re.compile(r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
@@ -52,8 +52,8 @@ class App:
     def host_vars(self, communities, secret_key=None, **connection):
         """An inventory host for this app: the connection templated from a vault-style host var."""
         return dict(vault_tim_secret_key=secret_key or self.process.secret_key,
-                    community_topics_connection=self.connection(**connection),
-                    community_topics_communities=communities)
+                    communities_connection=self.connection(**connection),
+                    communities_list=communities)
 
     def stats(self):
         return self.process.stats()
@@ -108,22 +108,22 @@ class Run:
                 and entry["status"] == "failed"]
 
     def summaries(self):
-        """community_topics_result of every host: {host: {group_id: entry}}."""
+        """communities_result of every host: {host: {group_id: entry}} (tim_community_summary)."""
         shown = [entry["result"]["msg"] for entry in self.results if entry["task"] == "Show the summary"]
-        return dict((item["host"], dict((row["group_id"], row) for row in item["result"])) for item in shown)
+        return dict((item["host"], tim_community_summary(item["result"])) for item in shown)
 
 
 def run_apps_play(tmp_path, hosts, forks=3, scope="per_host", check=False, diff=False, module_defaults=None):
     """One play over an inventory of apps (group ``apps``), the role then a summary per host."""
     group_vars = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
     if scope:
-        group_vars["community_topics_scope"] = scope
+        group_vars["communities_scope"] = scope
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"children": {"apps": {"hosts": hosts, "vars": group_vars}}}}))
     play = {"name": "Provision every app", "hosts": "apps", "gather_facts": False,
             "roles": [{"role": ROLE}],
             "tasks": [{"name": "Show the summary", "ansible.builtin.debug": {
-                "msg": {"host": "{{ inventory_hostname }}", "result": "{{ community_topics_result }}"}}}]}
+                "msg": {"host": "{{ inventory_hostname }}", "result": "{{ communities_result }}"}}}]}
     if module_defaults:
         play["module_defaults"] = {"group/tim.chat.tim": module_defaults}
     playbook = tmp_path / "site.yml"
@@ -166,7 +166,7 @@ def test_forks_3_each_app_ends_with_exactly_its_own_topics(apps, tmp_path):
     hosts = {
         a.host: a.host_vars([{"group_id": a_general, "topics": topics("Announcements", "Help")},
                              {"group_id": a_support, "topics": topics("Billing")}]),
-        b.host: b.host_vars([{"group_id": b_general, "purge": True, "topics": topics("General", "Releases")}]),
+        b.host: b.host_vars([{"group_id": b_general, "purge_topics": True, "topics": topics("General", "Releases")}]),
         c.host: c.host_vars([{"group_id": c_general, "topics": topics(*declared[c][c_general])}]),
     }
     for app in apps:
@@ -229,7 +229,7 @@ def test_a_wrong_key_fails_that_app_only(apps, tmp_path):
     assert [play.recap[app.host]["failed"] for app in apps] == [0, 1, 0], play.recap
     failures = play.failed(APPLY)
     assert len(failures) == 1
-    assert failures[0]["results"][0]["error_code"] == 70009, failures[0]
+    assert failures[0]["error_code"] == 70009, failures[0]
     assert b.writes() == 0 and b.names(groups[b]) == []
     assert a.names(groups[a]) == c.names(groups[c]) == ["General", "Help"]
     assert sorted(play.summaries()) == ["app-a", "app-c"]
@@ -250,7 +250,7 @@ def test_guards_fail_clearly_before_any_api_call(apps, tmp_path):
     # A failed run_once task stops every host of the play (the recap counts the failure on the first one).
     assert once.recap["app-a"]["failed"] == 1 and once.summaries() == {}, once.recap
     message = once.failed(CONTROLLER_CHECK)[0]["msg"]
-    assert "community_topics_scope: per_host" in message
+    assert "communities_scope: per_host" in message
     for app in apps:
         assert "%d at %s (hosts %s)" % (app.process.sdkappid, app.process.url, app.host) in message
     assert [app.calls() for app in apps] == [0, 0, 0]
@@ -261,7 +261,7 @@ def test_guards_fail_clearly_before_any_api_call(apps, tmp_path):
         "app-a": a.host_vars(declared[a]),
         "app-a-again": a.host_vars(declared[a], base_url=a.process.url + "/"),
         "app-b": b.host_vars(declared[b]),
-        "app-x": {"community_topics_communities": declared[c]},
+        "app-x": {"communities_list": declared[c]},
     }
     defaults = dict(sdkappid=c.process.sdkappid, base_url=c.process.url, secret_key=c.process.secret_key)
     per_host = run_apps_play(tmp_path, hosts, module_defaults=defaults)

@@ -13,7 +13,7 @@ empty collections path and use it against the Chat REST API emulator.
    tim.chat is not found at all; with it at the install path, ansible-doc resolves the modules there.
 5. Start the emulator (tests.emulator.launcher), create a community the way an app server does (create_group,
    Type Community, SupportTopic 1) with one topic, and run tests/release/installed.yml with that environment:
-   tim_topic, tim_topic_info and the community_topics role, all from the installed copy.
+   tim_topic, tim_topic_info and the communities role, all from the installed copy.
 
 Exit code 0 when all of it holds; otherwise a message that says what is wrong.
 """
@@ -61,7 +61,7 @@ FORBIDDEN = [
 # Directories of the checkout whose every file must be in the artifact.
 SHIPPED_TREES = ["plugins", "roles", "meta", "changelogs", "docs/modules"]
 REQUIRED = ["MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "meta/execution-environment.yml",
-            "meta/ee-requirements.txt", "roles/community_topics/meta/argument_specs.yml"]
+            "meta/ee-requirements.txt", "roles/communities/meta/argument_specs.yml"]
 
 
 class CheckFailed(Exception):

@@ -4,7 +4,7 @@ paging, Community only, strictness, clean-up with destroy_group / destroy_topic,
 import pytest
 import requests
 
-from tests.unit.emulator._helpers import ADMIN, GROUP, MILLION, InProcessEmulator
+from tests.unit.emulator._helpers import GROUP, MILLION, InProcessEmulator
 
 CJK = "\u8bdd"  # 3 bytes in UTF-8
 ENVELOPE = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
