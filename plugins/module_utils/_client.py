@@ -168,11 +168,14 @@ class TimClient:
 
     # --- calls -------------------------------------------------------------------------------------
 
-    def read(self, service, command, body):
-        """POST a call that changes nothing; it is sent in check mode too and retried whatever failed."""
-        return self._call("%s/%s" % (service, command), body, resend=True, recheck=None)
+    def read(self, service, command, body, ok_codes=()):
+        """POST a call that changes nothing; it is sent in check mode too and retried whatever failed.
 
-    def write(self, service, command, body, idempotent=False, recheck=None):
+        ``ok_codes``: ErrorCodes besides 0 whose answer is returned rather than raised.
+        """
+        return self._call("%s/%s" % (service, command), body, resend=True, recheck=None, ok_codes=ok_codes)
+
+    def write(self, service, command, body, idempotent=False, recheck=None, ok_codes=()):
         """POST a call that changes the app; never in check mode.
 
         Throttling is always retried. When the outcome is unknown (timeout, lost connection, 5xx, backend
@@ -183,14 +186,14 @@ class TimClient:
         api = "%s/%s" % (service, command)
         if self.check_mode:
             raise CheckModeWrite("%s is a write and the module runs in check mode" % api)
-        return self._call(api, body, resend=idempotent, recheck=recheck)
+        return self._call(api, body, resend=idempotent, recheck=recheck, ok_codes=ok_codes)
 
-    def _call(self, api, body, resend, recheck):
+    def _call(self, api, body, resend, recheck, ok_codes):
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._post_once(api, body or {})
+                return self._post_once(api, body or {}, ok_codes)
             except TimApiError as exc:
                 throttled = exc.code in THROTTLE_CODES
                 unknown = isinstance(exc, OutcomeUnknown)
@@ -222,7 +225,7 @@ class TimClient:
                 self._limiters[api] = TokenBucket(self.rate_for(api), clock=self._clock, sleep=self._sleep)
             return self._limiters[api]
 
-    def _post_once(self, api, body):
+    def _post_once(self, api, body, ok_codes):
         self._limiter(api).acquire()
         query = dict(
             sdkappid=self.sdkappid,
@@ -255,6 +258,8 @@ class TimClient:
         if not isinstance(payload, dict):
             raise TimApiError(api, None, "the answer is not a JSON object")
         code = payload.get("ErrorCode", 0)
+        if code in ok_codes:
+            return payload
         if code != 0 or payload.get("ActionStatus", "OK") != "OK":
             error_class = OutcomeUnknown if code in TRANSIENT_CODES else TimApiError
             raise error_class(api, code, self.redact(payload.get("ErrorInfo", "")))

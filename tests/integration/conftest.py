@@ -77,7 +77,8 @@ def emulator_process():
 @pytest.fixture
 def emulator(emulator_process):
     emulator_process.configure(latency_ms=0, latency_spike_ms=0, latency_spike_rate=0, error_rates={},
-                               http_502_rate=0, drop_rate=0, callback_url="", callback_token="", rate_limit=200)
+                               http_502_rate=0, drop_rate=0, callback_url="", callback_token="", rate_limit=200,
+                               require_accounts=False)
     emulator_process.reset_stats()
     return Emulator(emulator_process)
 
