@@ -35,13 +35,14 @@ class Field:
     but sent with every write of the resource (the account a write is made as); ``reported``: not compared, and a
     difference with the resource is reported as a warning (a setting only creation makes); ``empty``: its value when
     the API leaves it out; ``to_api``/``from_api``: value conversions; ``check``: a further rule, returning a problem
-    or None; ``importing``: only meaningful when importing. A mapping (``type="dict"``) is compared key by key, for
-    the keys given only.
+    or None; ``importing``: only meaningful when importing; ``canonical``: the one form of a value, which is what is
+    compared and shown (the names of permissions in bit order, once each). A mapping (``type="dict"``) is compared
+    key by key, for the keys given only.
     """
 
     def __init__(self, option, api, type="str", max_bytes=None, compare=True, on_create=True, empty="",
                  to_api=None, from_api=None, check=None, importing=False, applied=None, nonempty=False,
-                 create_api=None, every_write=False, reported=False):
+                 create_api=None, every_write=False, reported=False, elements=None, canonical=None):
         self.option = option
         self.api = api
         self.type = type
@@ -58,9 +59,13 @@ class Field:
         self.create_api = create_api or api
         self.every_write = every_write
         self.reported = reported
+        self.elements = elements
+        self.canonical = canonical or (lambda value: value)
 
     def problem(self, value):
         """Why ``value`` breaks this field's rules, or None (types were checked against the argument spec)."""
+        if self.type == "list":
+            return self.check(value) if self.check is not None else None
         if self.nonempty and not value.strip():
             return "%s must not be empty" % self.option
         if self.max_bytes is not None and byte_length(value) > self.max_bytes:
@@ -81,14 +86,23 @@ class Field:
 
 
 class Child:
-    """A kind nested in another: the option of a parent item that lists them, the option that purges the rest, and
-    the option that lists those to import."""
+    """A kind nested in another: the option of a parent item that lists them, the option that purges the rest, the
+    option that lists those to import, how a listed value becomes an item (``item``: members are listed as plain
+    names), and whether its scope is the parent's ID alone or the pair (the parent's scope, its ID)."""
 
-    def __init__(self, option, kind, purge=None, imports=None):
+    def __init__(self, option, kind, purge=None, imports=None, item=None, scoped_pair=False):
         self.option = option
         self.kind = kind
         self.purge = purge
         self.imports = imports
+        self.item = item or (lambda value: value)
+        self.scoped_pair = scoped_pair
+
+    def scope(self, parent_scope, parent_id):
+        """The scope of the items nested in the parent ``parent_id`` (None while that is not known)."""
+        if parent_id is None:
+            return None
+        return (parent_scope, parent_id) if self.scoped_pair else parent_id
 
 
 class Kind:
@@ -101,6 +115,7 @@ class Kind:
     fields = ()  # the declared Fields besides the ID
     read_only_keys = ()  # keys its read returns that input may carry and that are ignored
     children = ()  # the Child kinds nested in it
+    batch = None  # how many creations (and modifications) one call takes, for kinds written in batches
     limit = None  # how many one scope may hold
     scope_noun = None  # what a scope is: "community"
 
@@ -113,7 +128,8 @@ class Kind:
 
     def options(self, importing=False):
         """Argument spec of one resource: its ID, name and declared fields (the name required when importing)."""
-        spec = dict((field.option, dict(type=field.type)) for field in self.fields_for(importing))
+        spec = dict((field.option, dict(type=field.type, **(dict(elements=field.elements) if field.elements else {})))
+                    for field in self.fields_for(importing))
         spec[self.id_option] = dict(type="str")
         spec[self.name_option] = dict(type="str", required=importing)
         return spec
@@ -195,6 +211,19 @@ class Kind:
         """Delete resources; returns {id: TimApiError} of those that could not be deleted."""
         raise NotImplementedError
 
+    def create_many(self, client, scope, bodies):
+        """For a kind with ``batch``: create up to ``batch`` resources in one call; returns [(new id, error)]."""
+        raise NotImplementedError
+
+    def modify_many(self, client, scope, pairs):
+        """For a kind with ``batch``: modify [(id, body)] in one call; returns [error or None]."""
+        raise NotImplementedError
+
+    def prepare(self, declaration):
+        """Before a nested declaration is planned: resolve what its items name through the resources planned
+        around it (a topic named in a permission group). Returns the problems found."""
+        return []
+
 
 class Declaration:
     """What a module run declares for one scope (e.g. the topics of one community). Options left out of an item
@@ -205,12 +234,12 @@ class Declaration:
     are converged (a community's topics and the topics imported into it, in one read). ``adopting`` (implied by ``importing``): items may come from
     another scope or app (the output of an info module): they are moved onto the scope (``Kind.adopt``) and an ID
     given as it was is tried first. ``parent``: for a nested kind, the Change of the resource it belongs to, whose
-    ID is the scope (None until a new parent is created); ``option``: the option of the parent's item that lists
-    the items (``topics``); ``owner``: how that item is named in messages.
+    ID gives the scope (None until a new parent is created); ``child``: the Child it is declared by; ``owner``: how
+    the parent's item is named in messages.
     """
 
     def __init__(self, kind, scope, items, state="present", purge=False, importing=False, on_existing="skip",
-                 listed=True, adopting=False, option=None, owner=None, position=None, imported=()):
+                 listed=True, adopting=False, child=None, owner=None, position=None, imported=()):
         self.kind = kind
         self.given = [dict((key, value) for key, value in item.items() if value is not None)
                       for item in list(items) + list(imported)]
@@ -221,7 +250,7 @@ class Declaration:
         self.adopting = adopting or importing or bool(imported)
         self.on_existing = on_existing
         self.listed = listed
-        self.option = option
+        self.child = child
         self.owner = owner
         self.position = position  # the place of the parent's item in its declaration
         self.parent = None
@@ -275,6 +304,25 @@ class Declaration:
         return found
 
 
+class Later:
+    """The ID of a resource that this run creates, known once it is written (a topic named by a permission group)."""
+
+    def __init__(self, change):
+        self.change = change
+
+    @property
+    def value(self):
+        return self.change.resource_id
+
+    def __str__(self):
+        return self.value or self.change.planned_id()
+
+
+def now(value):
+    """``value``, or the ID a Later stands for."""
+    return value.value if isinstance(value, Later) else value
+
+
 class Change:
     """One resource's change: the single record from which ``changed``, the API body, the diff, the returned
     resource and the summary are all derived (community.docker's DifferenceTracker, per resource)."""
@@ -307,7 +355,7 @@ class Change:
     def resource_id(self):
         if self.follows is not None:
             return self.follows.resource_id
-        return self.new_id or (self.current or {}).get(self.kind.id_option) or self.wanted.get(self.kind.id_option)
+        return self.new_id or (self.current or {}).get(self.kind.id_option) or now(self.wanted.get(self.kind.id_option))
 
     def planned_id(self):
         """The ID a check-mode run reports for a resource it would create."""
@@ -327,7 +375,7 @@ class Change:
         """The given fields that creation can set, and the ID when one is chosen."""
         body = {}
         if self.wanted.get(self.kind.id_option):
-            body[self.kind.id_field.api] = self.wanted[self.kind.id_option]
+            body[self.kind.id_field.api] = now(self.wanted[self.kind.id_option])
         for field in self.kind.fields_for(self.action == IMPORT):
             if field.on_create and self.wanted.get(field.option) is not None:
                 body[field.create_api] = field.to_api(self.wanted[field.option])
@@ -374,9 +422,9 @@ class Change:
                 for field, _before, after in self.differences:
                     resource[field.option] = dict(resource.get(field.option) or {}, **after) if field.type == "dict" \
                         else after
-        for child in self.children:
-            if child.option in self.declaration.given[self.position] or child.first_import < len(child.given):
-                resource[child.option] = declared(child)
+        for nested in self.children:
+            if nested.child.option in self.declaration.given[self.position] or nested.first_import < len(nested.given):
+                resource[nested.child.option] = declared(nested)
         return resource
 
     def diff(self):
@@ -425,9 +473,10 @@ def nest(declaration):
         if declaration.state_of(item) == "absent":
             continue
         for child in declaration.kind.children:
-            nested = Declaration(child.kind, item.get(declaration.kind.id_option), item.get(child.option) or [],
+            nested = Declaration(child.kind, child.scope(declaration.scope, item.get(declaration.kind.id_option)),
+                                 [child.item(value) for value in item.get(child.option) or []],
                                  purge=bool(child.purge and item.get(child.purge)), adopting=declaration.adopting,
-                                 option=child.option, owner=declaration.label(item, index), position=index,
+                                 child=child, owner=declaration.label(item, index), position=index,
                                  imported=item.get(child.imports) or [] if child.imports else [])
             declaration.children.append(nested)
             nest(nested)
@@ -822,10 +871,14 @@ def _attach_children(declaration):
             child.parent = change
             known = change.resource_id if change.action not in (CREATE, IMPORT) or change.wanted.get(
                 declaration.kind.id_option) else None
-            if known != child.scope:
-                child.resolve(known)
+            scope = child.child.scope(declaration.scope, known)
+            if scope != child.scope:
+                child.resolve(scope)
                 problems.extend(scope_problems(child))
             change.children.append(child)
+    for change in declaration.changes:
+        for child in change.children:
+            problems.extend(child.kind.prepare(child))
     return problems
 
 
@@ -838,8 +891,9 @@ def _ready_children(declaration):
             if change.action in (CREATE, IMPORT) and not change.done:
                 child.blocked = change
                 continue
-            if child.scope != change.resource_id:
-                child.resolve(change.resource_id)
+            scope = child.child.scope(declaration.scope, change.resource_id)
+            if child.scope != scope:
+                child.resolve(scope)
                 del child.changes[:]
                 try:
                     plan(child, [])
