@@ -43,8 +43,8 @@ options:
     choices: [china, frankfurt, jakarta, mumbai, seoul, silicon_valley, singapore, tokyo]
   base_url:
     description:
-      - An explicit API base URL such as V(https://proxy.example.com) or the emulator's V(http://127.0.0.1:8080):
-        an absolute C(http) or C(https) URL without C(/v4), which the modules add.
+      - An explicit API base URL such as V(https://proxy.example.com) or the emulator's V(http://127.0.0.1:8080),
+        as an absolute C(http) or C(https) URL without C(/v4), which the modules add.
       - Overrides O(region).
       - If not set, the value of the E(TIM_BASE_URL) environment variable is used.
     type: str
