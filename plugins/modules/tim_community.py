@@ -25,9 +25,9 @@ description:
     stream. A second run with the same input changes nothing and makes no write call.
   - An existing group that is not a Community, or a community created without topics (which cannot be changed
     afterwards), fails the task before any write.
-  - The output of M(tim.chat.tim_community_info) is accepted as O(communities): to adopt the communities of an app, or
+  - The output of M(tim.chat.tim_community_info) is accepted as O(communities), to adopt the communities of an app or
     to copy them into another app. An ID of the server's form (C(@TGS#_@TGS#...), C(...@TOPIC#_@TOPIC#...)) that
-    does not exist cannot be chosen: such a community or topic is found by name, and created with a new ID when
+    does not exist cannot be chosen; such a community or topic is found by name, and created with a new ID when
     missing. A custom topic ID of another community is moved onto the community's ID.
 author:
   - tim.chat contributors (@tim-chat)

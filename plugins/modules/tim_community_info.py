@@ -53,7 +53,8 @@ options:
     type: list
     elements: str
 notes:
-  - Members are never read: a community may have 100,000 of them, and an answer of more than 1 MB fails (error 10018).
+  - Members are never read, since a community may have 100,000 of them and an answer of more than 1 MB fails (error
+    10018).
   - Listing every community of the app uses C(get_appid_group_list), which the API allows once a second.
 seealso:
   - module: tim.chat.tim_community
