@@ -229,9 +229,9 @@ class Declaration:
         self.resolve(scope)
 
     def resolve(self, scope):
-        """Set the scope, once known, and move adopted items onto it."""
+        """Set the scope, and move adopted items onto it (None: a new parent whose ID is not known yet)."""
         self.scope = scope
-        if self.adopting and scope is not None:
+        if self.adopting:
             self.items = [self.kind.adopt(scope, item) for item in self.given]
 
     def state_of(self, item):
