@@ -837,8 +837,10 @@ class Outcome:
         found = {}
         for change in self.done(*actions):
             entry = dict(name=change.name(), id=change.resource_id or change.planned_id())
-            if change.declaration.parent is not None:
-                entry["parent_id"] = change.scope
+            parent = change.declaration.parent
+            if parent is not None:
+                # In check mode a parent the server is to name is named as its own entry is: "new community 'NAME'".
+                entry["parent_id"] = change.scope if change.scope is not None else parent.planned_id()
             found.setdefault(change.kind.plural, []).append(entry)
         return found
 
