@@ -395,12 +395,15 @@ def declared(declaration):
 
 
 def nest(declaration):
-    """Give ``declaration`` the declarations of the kinds nested in each of its items (recursively). A nested
-    declaration's scope is its parent's ID when the item gives it; else it is known once the parent is found."""
+    """Give ``declaration`` the declarations of the kinds nested in each of its items (recursively), for the kinds
+    an item lists: the others are neither read nor changed. A nested declaration's scope is its parent's ID when the
+    item gives it; else it is known once the parent is found."""
     for index, item in enumerate(declaration.items):
         if declaration.state_of(item) == "absent":
             continue
         for child in declaration.kind.children:
+            if child.option not in item:
+                continue
             nested = Declaration(child.kind, item.get(declaration.kind.id_option), item.get(child.option) or [],
                                  purge=bool(child.purge and item.get(child.purge)), adopting=declaration.adopting,
                                  option=child.option, owner=declaration.label(item, index), position=index)
