@@ -42,6 +42,22 @@ SERVER_FIELDS = (("type", "Type"), ("create_time", "CreateTime"), ("last_info_ti
                  ("apply_join_option", "ApplyJoinOption"))
 
 
+# The API's answer to a custom-field key that is not declared in the console (among other invalid parameters).
+INVALID_PARAMETER = 10004
+
+
+def naming_keys(call, keys):
+    """``call()``, whose request names the custom-field ``keys``; its error 10004 says that they must be declared in
+    the console, which the API's own text may not say."""
+    try:
+        return call()
+    except TimApiError as exc:
+        if exc.code != INVALID_PARAMETER or not keys:
+            raise
+        raise TimApiError(exc.api, exc.code, "%s; note that every app_defined_data key (here %s) must first be "
+                          "declared in the Chat console, or the API refuses it" % (exc.info, ", ".join(sorted(keys))))
+
+
 def key_values(data):
     """app_defined_data as the API takes it. An empty value deletes the key, so creation leaves it out."""
     return [dict(Key=key, Value=value) for key, value in sorted(data.items())]
@@ -154,8 +170,8 @@ class CommunityKind(Kind):
         response_filter = dict(GroupBaseInfoFilter=list(BASE_INFO_FIELDS))
         if app_defined_data_keys:
             response_filter["AppDefinedDataFilter_Group"] = list(app_defined_data_keys)
-        body = dict(GroupIdList=list(group_ids), ResponseFilter=response_filter)
-        answer = client.read(GROUP_SERVICE, "get_group_info", body)
+        answer = naming_keys(lambda: client.read(GROUP_SERVICE, "get_group_info", dict(
+            GroupIdList=list(group_ids), ResponseFilter=response_filter)), app_defined_data_keys)
         found, missing = [], []
         for info in answer.get("GroupInfo") or []:
             code = info.get("ErrorCode", 0)
@@ -171,10 +187,12 @@ class CommunityKind(Kind):
         body = dict(body, Type="Community", SupportTopic=1)
         if "AppDefinedData" in body:
             body["AppDefinedData"] = [item for item in body["AppDefinedData"] if item["Value"] != ""]
-        return client.write(GROUP_SERVICE, "create_group", body, recheck=recheck)["GroupId"]
+        return naming_keys(lambda: client.write(GROUP_SERVICE, "create_group", body, recheck=recheck),
+                           _keys(body))["GroupId"]
 
     def modify(self, client, scope, resource_id, body):
-        client.write(GROUP_SERVICE, "modify_group_base_info", dict(body, GroupId=resource_id), idempotent=True)
+        naming_keys(lambda: client.write(GROUP_SERVICE, "modify_group_base_info", dict(body, GroupId=resource_id),
+                                         idempotent=True), _keys(body))
 
     def delete(self, client, scope, resource_ids):
         """destroy_group, one call a community; one that is already gone counts as deleted."""
@@ -190,6 +208,10 @@ class CommunityKind(Kind):
 
 
 COMMUNITY = CommunityKind()
+
+
+def _keys(body):
+    return [item["Key"] for item in body.get("AppDefinedData") or []]
 
 
 def list_community_ids(client):

@@ -263,9 +263,9 @@ class Declaration:
         self.resolve(scope)
 
     def resolve(self, scope):
-        """Set the scope, once known, and move adopted items onto it."""
+        """Set the scope, and move adopted items onto it (None: a new parent whose ID is not known yet)."""
         self.scope = scope
-        if self.adopting and scope is not None:
+        if self.adopting:
             self.items = [self.kind.adopt(scope, item) for item in self.given]
 
     def imports(self, position):
@@ -467,12 +467,15 @@ def declared(declaration):
 
 
 def nest(declaration):
-    """Give ``declaration`` the declarations of the kinds nested in each of its items (recursively). A nested
-    declaration's scope is its parent's ID when the item gives it; else it is known once the parent is found."""
+    """Give ``declaration`` the declarations of the kinds nested in each of its items (recursively), for the kinds
+    an item lists: the others are neither read nor changed. A nested declaration's scope is its parent's ID when the
+    item gives it; else it is known once the parent is found."""
     for index, item in enumerate(declaration.items):
         if declaration.state_of(item) == "absent":
             continue
         for child in declaration.kind.children:
+            if child.option not in item and not (child.imports and item.get(child.imports)):
+                continue
             nested = Declaration(child.kind, child.scope(declaration.scope, item.get(declaration.kind.id_option)),
                                  [child.item(value) for value in item.get(child.option) or []],
                                  purge=bool(child.purge and item.get(child.purge)), adopting=declaration.adopting,
@@ -954,8 +957,10 @@ class Outcome:
         found = {}
         for change in self.done(*actions):
             entry = dict(name=change.name(), id=change.resource_id or change.planned_id())
-            if change.declaration.parent is not None:
-                entry["parent_id"] = change.scope
+            parent = change.declaration.parent
+            if parent is not None:
+                # In check mode a parent the server is to name is named as its own entry is: "new community 'NAME'".
+                entry["parent_id"] = change.scope if change.scope is not None else parent.planned_id()
             found.setdefault(change.kind.plural, []).append(entry)
         return found
 

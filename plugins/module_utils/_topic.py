@@ -81,7 +81,9 @@ class TopicKind(Kind):
     def creation_problem(self, scope, wanted):
         problem = Kind.creation_problem(self, scope, wanted)
         topic_id = wanted.get(self.id_option)
-        if problem or not topic_id:
+        if problem or not topic_id or scope is None:
+            # No scope: the topic of a community this run creates with an ID the server assigns. Its ID rules wait
+            # for that ID: the topics are planned again once the community exists.
             return problem
         if is_assigned_topic_id(topic_id):
             return ("does not exist, and a server-assigned topic ID cannot be chosen when creating; "
@@ -91,13 +93,15 @@ class TopicKind(Kind):
     def adopt(self, scope, item):
         """The topic moved onto ``scope``: read-only keys dropped, a custom ID rebased, a server-assigned one dropped.
 
-        An ID that is no topic ID at all (no '@TOPIC#_') is kept as it is, for validation to reject.
+        ``scope`` None (a community the run creates, its ID not known yet): a custom ID is dropped too, until the
+        topic is moved onto the new ID. An ID that is no topic ID at all (no '@TOPIC#_') is kept as it is, for
+        validation to reject.
         """
         wanted = dict((key, value) for key, value in item.items() if key not in self.read_only_keys)
         source_id = wanted.get(self.id_option)
         position = source_id.find(TOPIC_MARK) if source_id else -1
         if position >= 0:
-            if is_assigned_topic_id(source_id):
+            if is_assigned_topic_id(source_id) or scope is None:
                 wanted.pop(self.id_option)
             else:
                 wanted[self.id_option] = scope + source_id[position:]

@@ -15,12 +15,15 @@ import pytest
 import yaml
 
 from tests.emulator.launcher import start_emulator, start_webhook
+from tests.emulator.server import COMMANDS
 from tests.integration.tim_rest import RestClient
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECRET_KEY = "integration-secret-key-4f1b2c"
 SDKAPPID = 1400000000
-WRITE_COMMANDS = ("create_topic", "modify_topic", "destroy_topic", "import_topic")
+# Every command the emulator serves that changes the app (topics, groups, permission groups, accounts), from its own
+# command table, so that a command added there is counted too.
+WRITE_COMMANDS = frozenset(command for (_service, command), spec in COMMANDS.items() if spec.write)
 
 
 class PlayResult:
@@ -78,7 +81,7 @@ def emulator_process():
 def emulator(emulator_process):
     emulator_process.configure(latency_ms=0, latency_spike_ms=0, latency_spike_rate=0, error_rates={},
                                http_502_rate=0, drop_rate=0, callback_url="", callback_token="", rate_limit=200,
-                               require_accounts=False)
+                               require_accounts=False, app_defined_keys=[])
     emulator_process.reset_stats()
     return Emulator(emulator_process)
 
