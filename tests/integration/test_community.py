@@ -517,12 +517,11 @@ def test_check_mode_diff_and_results_name_every_changed_community_and_topic(emul
     expected_diff = sorted([
         (x_header, 'introduction: "old"\n', 'introduction: "new"\n'),
         ("community '%s' (new)" % new_name, "", 'name: "%s"\n' % new_name),
-        ("community 'Doomed %s' (%s)" % (tag, doomed), 'face_url: ""\nintroduction: ""\nmax_member_count: 100000\n'
-         'mute_all_member: false\nname: "Doomed %s"\nnotification: ""\n' % tag, ""),
+        # A deletion shows what is lost: the name and every field that is not empty.
+        ("community 'Doomed %s' (%s)" % (tag, doomed), 'max_member_count: 100000\nname: "Doomed %s"\n' % tag, ""),
         ("topic 'change' (%s)" % change_id, 'notification: "old"\n', 'notification: "new"\n'),
         ("topic 'added' (new)", "", 'topic_name: "added"\n'),
-        ("topic 'drop' (%s)" % kept_topics["drop"], 'custom_string: ""\nface_url: ""\nintroduction: ""\n'
-         'mute_all_member: false\nnotification: ""\ntopic_name: "drop"\n', ""),
+        ("topic 'drop' (%s)" % kept_topics["drop"], 'topic_name: "drop"\n', ""),
         ("topic 'y1' (new)", "", 'topic_name: "y1"\n'),
     ])
     assert sorted((entry["before_header"], entry["before"], entry["after"]) for entry in check["diff"]) == expected_diff
