@@ -19,6 +19,8 @@ from ansible_collections.tim.chat.plugins.module_utils._ids import (
     is_assigned_group_id,
     printable_ascii_problem,
 )
+from ansible_collections.tim.chat.plugins.module_utils._permission import PERMISSION_GROUP
+from ansible_collections.tim.chat.plugins.module_utils._permission import describe as describe_permission_groups
 from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC, is_on, on_off
 from ansible_collections.tim.chat.plugins.module_utils._validation import STRING_TYPES, unique
 
@@ -99,7 +101,9 @@ class CommunityKind(Kind):
         Field("owner_account", "Owner_Account", reported=True),
     )
     read_only_keys = tuple(option for option, _api in SERVER_FIELDS)
-    children = (Child("topics", TOPIC, purge="purge_topics", imports="import_topics"),)
+    # The topics are read too when permission groups are declared: their topic permissions name topics.
+    children = (Child("topics", TOPIC, purge="purge_topics", imports="import_topics", along=("permission_groups",)),
+                Child("permission_groups", PERMISSION_GROUP, purge="purge_permission_groups", states=True))
     scope_noun = "app"
 
     def scope_label(self, scope):
@@ -226,22 +230,32 @@ def list_community_ids(client):
             return group_ids
 
 
-def describe(client, group_ids, with_topics, app_defined_data_keys):
+def describe(client, group_ids, with_topics, app_defined_data_keys, with_permission_groups=False):
     """tim_community_info: (the communities asked for, or all of the app, sorted by name; the IDs that are no
-    community; warnings). With ``with_topics`` each has its topics; a community without topics has none listed."""
+    community; warnings). With ``with_topics`` each has its topics (a community without topics has none listed),
+    with ``with_permission_groups`` its permission groups, their topic permissions and members."""
     group_ids = unique(group_ids) if group_ids else list_community_ids(client)
     found, missing = COMMUNITY.read_groups(client, group_ids, app_defined_data_keys)
     communities = [group for group in found if group.get("type") == "Community"]
     missing.extend(group["group_id"] for group in found if group.get("type") != "Community")
     warnings = []
-    if with_topics:
-        for community, topics, error in run_concurrently(
-                lambda community: TOPIC.read_topics(client, community["group_id"]), communities, client.concurrency):
-            if error is None:
-                community["topics"] = sorted(topics, key=lambda topic: (topic.get("topic_name") or "", topic["topic_id"]))
-            elif isinstance(error, TimApiError) and error.code == TOPICS_NOT_ENABLED:
-                warnings.append("community %s was created without topics: it has no topics to list" % community["group_id"])
-            else:
+
+    def complete(community):
+        try:
+            topics = TOPIC.read_topics(client, community["group_id"])
+        except TimApiError as exc:
+            if exc.code != TOPICS_NOT_ENABLED:
+                raise
+            warnings.append("community %s was created without topics: it has no topics to list" % community["group_id"])
+            topics = None
+        if with_topics and topics is not None:
+            community["topics"] = sorted(topics, key=lambda topic: (topic.get("topic_name") or "", topic["topic_id"]))
+        if with_permission_groups:
+            community["permission_groups"] = describe_permission_groups(client, community["group_id"], topics or [])
+
+    if with_topics or with_permission_groups:
+        for _community, _result, error in run_concurrently(complete, communities, client.concurrency):
+            if error is not None:
                 raise error
     communities.sort(key=lambda community: (community.get("name") or "", community["group_id"]))
     return communities, [group_id for group_id in group_ids if group_id in missing], warnings

@@ -90,12 +90,17 @@ class Child:
     option that lists those to import, how a listed value becomes an item (``item``: members are listed as plain
     names), and whether its scope is the parent's ID alone or the pair (the parent's scope, its ID)."""
 
-    def __init__(self, option, kind, purge=None, imports=None, item=None, scoped_pair=False):
+    def __init__(self, option, kind, purge=None, imports=None, item=None, output=None, scoped_pair=False, along=(),
+                 elements="dict", states=False):
         self.option = option
+        self.elements = elements  # how its items are listed: "dict", or "str" (members, by name)
+        self.states = states  # whether each item may have its own state
+        self.along = along  # options of the parent's item that make this kind read too, when it is not listed
         self.kind = kind
         self.purge = purge
         self.imports = imports
         self.item = item or (lambda value: value)
+        self.output = output or (lambda resource: resource)  # how a resource is listed in its parent's result
         self.scoped_pair = scoped_pair
 
     def scope(self, parent_scope, parent_id):
@@ -142,19 +147,50 @@ class Kind:
         spec.update((key, dict(type="raw")) for key in ignored)
         return spec
 
+    def nested_options(self):
+        """Argument spec of the kinds nested in one resource: each Child's list, its purge and what it imports."""
+        spec = {}
+        for child in self.children:
+            items = child.kind.item_options()
+            if child.states:
+                items["state"] = dict(type="str", choices=["present", "absent"])
+            items.update(child.kind.nested_options())
+            spec[child.option] = dict(type="list", elements=child.elements)
+            if child.elements == "dict":
+                spec[child.option]["options"] = items
+            if child.purge:
+                spec[child.purge] = dict(type="bool")
+            if child.imports:
+                spec[child.imports] = dict(type="list", elements="dict", options=child.kind.item_options(importing=True))
+        return spec
+
     def label(self, item, index=None):
         """How an item is named in messages: its name and/or id, and its place in the list."""
         parts = []
         if item.get(self.name_option) is not None:
             parts.append("'%s'" % item[self.name_option])
-        if item.get(self.id_option):
+        if item.get(self.id_option) and self.id_option != self.name_option:
             parts.append("(id %s)" % item[self.id_option])
         text = "%s %s" % (self.name, " ".join(parts)) if parts else "%s without name or id" % self.name
         return text if index is None else "%s[%d] %s" % (self.plural, index, text)
 
     def header(self, item, resource_id):
         """How a diff names a resource: "topic 'General' (@TGS#_x@TOPIC#_general)"."""
+        if item.get(self.name_option) is None or self.id_option == self.name_option:
+            return "%s %s" % (self.name, resource_id or "new")
         return "%s '%s' (%s)" % (self.name, item.get(self.name_option), resource_id or "new")
+
+    def canonical_item(self, item):
+        """``item`` with each declared field in its one form (Field.canonical)."""
+        item = dict(item)
+        for field in self.fields:
+            if item.get(field.option) is not None:
+                item[field.option] = field.canonical(item[field.option])
+        return item
+
+    def describe(self, resource):
+        """A resource as results show it (a kind may add what is derived, such as a permission's integer)."""
+        return resource
 
     def from_api(self, info):
         """One resource as the API returns it, as a snake_case dict of the declared fields and its ID."""
@@ -224,6 +260,10 @@ class Kind:
         around it (a topic named in a permission group). Returns the problems found."""
         return []
 
+    def annotate(self, declaration, resources):
+        """The resources read for ``declaration``, with what ``prepare`` learnt of them (a topic's name)."""
+        return resources
+
 
 class Declaration:
     """What a module run declares for one scope (e.g. the topics of one community). Options left out of an item
@@ -255,18 +295,18 @@ class Declaration:
         self.position = position  # the place of the parent's item in its declaration
         self.parent = None
         self.blocked = None  # why a nested declaration was not written: its parent's Change, or an InvalidInput
+        self.known = {}  # what Kind.prepare learnt around it, for Kind.annotate
         self.changes = []
         self.existing = []
         self.children = []
         self.scope = None
-        self.items = self.given
         self.resolve(scope)
 
     def resolve(self, scope):
         """Set the scope, and move adopted items onto it (None: a new parent whose ID is not known yet)."""
         self.scope = scope
-        if self.adopting:
-            self.items = [self.kind.adopt(scope, item) for item in self.given]
+        items = [self.kind.adopt(scope, item) for item in self.given] if self.adopting else self.given
+        self.items = [self.kind.canonical_item(item) for item in items]
 
     def imports(self, position):
         """Whether the item at ``position`` is imported (created with the import call, skipped when it exists)."""
@@ -358,9 +398,11 @@ class Change:
         return self.new_id or (self.current or {}).get(self.kind.id_option) or now(self.wanted.get(self.kind.id_option))
 
     def planned_id(self):
-        """The ID a check-mode run reports for a resource it would create."""
-        return self.wanted.get(self.kind.id_option) or "new %s '%s'" % (self.kind.name, self.wanted.get(
-            self.kind.name_option))
+        """The ID a check-mode run reports for a resource it would create ("new topic 'General'", for a Later)."""
+        planned = self.wanted.get(self.kind.id_option)
+        if isinstance(planned, Later):
+            return str(planned)
+        return planned or "new %s '%s'" % (self.kind.name, self.wanted.get(self.kind.name_option))
 
     def label(self):
         item = self.current or self.wanted
@@ -414,6 +456,8 @@ class Change:
                 return None
             resource = self.compared_values(self.wanted)
             resource[self.kind.id_option] = self.resource_id or self.planned_id()
+            if self.wanted.get(self.kind.name_option) is not None:
+                resource.setdefault(self.kind.name_option, self.wanted[self.kind.name_option])
         elif self.action == DELETE:
             return None
         else:
@@ -424,8 +468,8 @@ class Change:
                         else after
         for nested in self.children:
             if nested.child.option in self.declaration.given[self.position] or nested.first_import < len(nested.given):
-                resource[nested.child.option] = declared(nested)
-        return resource
+                resource[nested.child.option] = [nested.child.output(found) for found in declared(nested)]
+        return self.kind.describe(resource)
 
     def diff(self):
         """One entry of the module's diff list, read by the default callback as a unified diff."""
@@ -440,6 +484,10 @@ class Change:
         else:
             before = dict((field.option, value) for field, value, _after in self.differences)
             after = dict((field.option, value) for field, _before, value in self.differences)
+        if self.action in (CREATE, IMPORT, DELETE) and not before and not after:
+            # A kind without fields of its own (a member): its ID is what comes and goes.
+            shown = {self.kind.id_option: self.resource_id or self.planned_id()}
+            before, after = (shown, {}) if self.action == DELETE else ({}, shown)
         header = self.kind.header(self.current or self.wanted, self.resource_id)
         return dict(before_header=header, after_header=header, before=yaml_text(before), after=yaml_text(after))
 
@@ -474,7 +522,8 @@ def nest(declaration):
         if declaration.state_of(item) == "absent":
             continue
         for child in declaration.kind.children:
-            if child.option not in item and not (child.imports and item.get(child.imports)):
+            if child.option not in item and not (child.imports and item.get(child.imports)) and not any(
+                    other in item for other in child.along):
                 continue
             nested = Declaration(child.kind, child.scope(declaration.scope, item.get(declaration.kind.id_option)),
                                  [child.item(value) for value in item.get(child.option) or []],
@@ -738,12 +787,51 @@ def write(client, declarations):
     changes = [change for declaration in declarations for change in declaration.changes]
     in_parallel(lambda declaration: _delete(client, declaration), declarations, client.concurrency)
     creations = [change for change in changes if change.action in (CREATE, IMPORT)]
-    in_parallel(lambda change: _create(client, change), creations, client.concurrency)
+    in_parallel(lambda job: _create_batch(client, job) if job[0].kind.batch else _create(client, job[0]),
+                _jobs(creations), client.concurrency)
     modifications = [(change, change.modify_body()) for change in changes if change.action == MODIFY
                      and (change.follows is None or change.follows.done)]
     modifications.extend((change, change.follow_up_body()) for change in creations if change.done
                          and change.follow_up_fields())
-    in_parallel(lambda job: _modify(client, job[0], job[1]), modifications, client.concurrency)
+    in_parallel(lambda job: _modify_batch(client, job) if job[0][0].kind.batch else _modify(client, *job[0]),
+                _jobs(modifications, lambda pair: pair[0]), client.concurrency)
+
+
+def _jobs(entries, change_of=lambda change: change):
+    """``entries`` as units of work: one each, or, for a kind written in batches, up to ``batch`` of one scope."""
+    jobs, batches = [], {}
+    for entry in entries:
+        change = change_of(entry)
+        if not change.kind.batch:
+            jobs.append([entry])
+            continue
+        batch = batches.get(id(change.declaration))
+        if batch is None or len(batch) >= change.kind.batch:
+            batch = batches[id(change.declaration)] = []
+            jobs.append(batch)
+        batch.append(entry)
+    return jobs
+
+
+def _create_batch(client, changes):
+    declaration = changes[0].declaration
+    try:
+        results = declaration.kind.create_many(client, declaration.scope, [change.create_body() for change in changes])
+    except TimApiError as exc:
+        results = [(None, exc)] * len(changes)
+    for change, (new_id, error) in zip(changes, results):
+        change.new_id, change.error, change.done = new_id, error, error is None
+
+
+def _modify_batch(client, pairs):
+    declaration = pairs[0][0].declaration
+    try:
+        errors = declaration.kind.modify_many(client, declaration.scope,
+                                              [(change.resource_id, body) for change, body in pairs])
+    except TimApiError as exc:
+        errors = [exc] * len(pairs)
+    for (change, _body), error in zip(pairs, errors):
+        change.error, change.done = error, error is None
 
 
 def _delete(client, declaration):
@@ -843,7 +931,7 @@ def _read_and_plan(client, level):
         if error is not None:
             return Outcome(level, "Reading the %s of %s failed: %s" % (
                 declaration.kind.plural, declaration.where(), _api_error(error)), error)
-        found[id(declaration)] = resources
+        found[id(declaration)] = declaration.kind.annotate(declaration, resources)
     for declaration in level:
         try:
             plan(declaration, found.get(id(declaration), []))
@@ -899,6 +987,9 @@ def _ready_children(declaration):
                 child.resolve(scope)
                 del child.changes[:]
                 try:
+                    problems = child.kind.prepare(child)
+                    if problems:
+                        raise InvalidInput("; ".join(problems))
                     plan(child, [])
                     problems = scope_problems(child) + _attach_children(child)
                     if problems:

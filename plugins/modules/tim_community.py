@@ -201,6 +201,81 @@ options:
       - A JSON or YAML file (on the host that runs the module) holding such a list, or a saved result of
         M(tim.chat.tim_topic_info) (a mapping with a C(topics) list); read into O(import_topics). At most 10 MiB.
     type: path
+  permission_groups:
+    description:
+      - The permission groups of the community - who may do what in it and in which topic - converged in the same run
+        as M(tim.chat.tim_permission_group) does, with the same keys. A permission group is found by
+        C(permission_group_id), else by its exact C(name).
+      - Declaring permission groups reads the community's topics too, to find the topics named in C(topic_permissions).
+      - Permission groups take effect once the feature is enabled on the community, which turns its admins into
+        ordinary members. The REST field that enables it is not documented; enable it in the console or with the SDK.
+    type: list
+    elements: dict
+    suboptions:
+      permission_group_id:
+        description: ID of the permission group; a custom ID starts with C(@PMG#_). Left out, the server assigns one.
+        type: str
+      name:
+        description: Name of the permission group, at most 150 bytes. Required to create it.
+        type: str
+      permissions:
+        description:
+          - What its members may do in the whole community, by name (the permission bits 0 to 10).
+          - V(manage_group_info), V(manage_group_member), V(manage_permission_group_info),
+            V(manage_permission_group_member), V(manage_topic_in_community), V(mute_member), V(send_message),
+            V(at_all), V(get_history_message), V(revoke_other_member_message), V(ban_member).
+        type: list
+        elements: str
+      custom_string:
+        description: Custom string of the permission group, at most 3000 bytes.
+        type: str
+      state:
+        description: V(present), or V(absent) to delete the permission group; defaults to the community's state.
+        type: str
+        choices: [present, absent]
+      topic_permissions:
+        description:
+          - What its members may do in given topics. Each names a topic by C(topic_id) or C(topic_name) (a topic of
+            the community, or one this run creates) and lists C(permissions) by name - V(manage_topic),
+            V(manage_topic_permission), V(mute_member), V(send_message), V(get_history_message),
+            V(revoke_other_member_message), V(at_all) (the topic permission bits 0 to 6).
+        type: list
+        elements: dict
+        suboptions:
+          topic_id:
+            description: ID of the topic.
+            type: str
+          topic_name:
+            description: Exact name of the topic.
+            type: str
+          permissions:
+            description: The topic permissions, by name.
+            type: list
+            elements: str
+          permission_value:
+            description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
+            type: raw
+      purge_topic_permissions:
+        description: Remove the topic permissions of the permission group that C(topic_permissions) does not list.
+        type: bool
+      members:
+        description: Accounts that are members of the permission group.
+        type: list
+        elements: str
+      purge_members:
+        description: Remove the members of the permission group that C(members) does not list.
+        type: bool
+      member_count:
+        description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
+        type: raw
+      permission_value:
+        description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
+        type: raw
+  purge_permission_groups:
+    description:
+      - Delete every permission group of the community that O(permission_groups) does not name. Needs
+        O(permission_groups) (an empty list deletes every one).
+    type: bool
   communities:
     description:
       - Every community to converge in this run, each with the options above (its own O(state), O(topics) and
@@ -286,6 +361,81 @@ options:
             type: raw
       purge_topics:
         description: See O(purge_topics); defaults to O(purge_topics).
+        type: bool
+      permission_groups:
+        description:
+          - The permission groups of the community - who may do what in it and in which topic - converged in the same run
+            as M(tim.chat.tim_permission_group) does (see O(permission_groups)), with the same keys. A permission group is found by
+            C(permission_group_id), else by its exact C(name).
+          - Declaring permission groups reads the community's topics too, to find the topics named in C(topic_permissions).
+          - Permission groups take effect once the feature is enabled on the community, which turns its admins into
+            ordinary members. The REST field that enables it is not documented; enable it in the console or with the SDK.
+        type: list
+        elements: dict
+        suboptions:
+          permission_group_id:
+            description: ID of the permission group; a custom ID starts with C(@PMG#_). Left out, the server assigns one.
+            type: str
+          name:
+            description: Name of the permission group, at most 150 bytes. Required to create it.
+            type: str
+          permissions:
+            description:
+              - What its members may do in the whole community, by name (the permission bits 0 to 10).
+              - V(manage_group_info), V(manage_group_member), V(manage_permission_group_info),
+                V(manage_permission_group_member), V(manage_topic_in_community), V(mute_member), V(send_message),
+                V(at_all), V(get_history_message), V(revoke_other_member_message), V(ban_member).
+            type: list
+            elements: str
+          custom_string:
+            description: Custom string of the permission group, at most 3000 bytes.
+            type: str
+          state:
+            description: V(present), or V(absent) to delete the permission group; defaults to the community's state.
+            type: str
+            choices: [present, absent]
+          topic_permissions:
+            description:
+              - What its members may do in given topics. Each names a topic by C(topic_id) or C(topic_name) (a topic of
+                the community, or one this run creates) and lists C(permissions) by name - V(manage_topic),
+                V(manage_topic_permission), V(mute_member), V(send_message), V(get_history_message),
+                V(revoke_other_member_message), V(at_all) (the topic permission bits 0 to 6).
+            type: list
+            elements: dict
+            suboptions:
+              topic_id:
+                description: ID of the topic.
+                type: str
+              topic_name:
+                description: Exact name of the topic.
+                type: str
+              permissions:
+                description: The topic permissions, by name.
+                type: list
+                elements: str
+              permission_value:
+                description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
+                type: raw
+          purge_topic_permissions:
+            description: Remove the topic permissions of the permission group that C(topic_permissions) does not list.
+            type: bool
+          members:
+            description: Accounts that are members of the permission group.
+            type: list
+            elements: str
+          purge_members:
+            description: Remove the members of the permission group that C(members) does not list.
+            type: bool
+          member_count:
+            description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
+            type: raw
+          permission_value:
+            description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
+            type: raw
+      purge_permission_groups:
+        description:
+          - Delete every permission group of the community that O(permission_groups) does not name. Needs
+            O(permission_groups) (an empty list deletes every one).
         type: bool
       import_topics:
         description: See O(import_topics).
@@ -512,14 +662,13 @@ STATES = ["present", "absent"]
 
 def main():
     single_options = COMMUNITY.options()
-    imported = TOPIC.item_options(importing=True)
-    nested = dict(topics=dict(type="list", elements="dict", options=TOPIC.item_options()), purge_topics=dict(type="bool"),
-                  import_topics=dict(type="list", elements="dict", options=imported), import_src=dict(type="path"))
+    nested = dict(COMMUNITY.nested_options(), import_src=dict(type="path"))
     item_options = dict(COMMUNITY.item_options(), state=dict(type="str", choices=STATES), **nested)
     argument_spec = dict(single_options, state=dict(type="str", default="present", choices=STATES),
                          communities=dict(type="list", elements="dict", options=item_options), **nested)
     module = TimModule(argument_spec, supports_check_mode=True, mutually_exclusive=[("import_topics", "import_src")] + [
-        ("communities", option) for option in list(single_options) + ["topics", "import_topics", "import_src"]])
+        ("communities", option) for option in list(single_options) + ["topics", "import_topics", "import_src",
+                                                                      "permission_groups"]])
     params = module.params
     single = params["communities"] is None
     if single:
@@ -528,7 +677,7 @@ def main():
         items = [dict(item, purge_topics=params["purge_topics"] if item["purge_topics"] is None else item["purge_topics"])
                  for item in params["communities"]]
     try:
-        items = [with_imports_read(item, imported) for item in items]
+        items = [with_imports_read(item, nested["import_topics"]["options"]) for item in items]
     except InvalidInput as exc:
         module.fail("Invalid input, nothing was changed: %s" % exc, changed=False)
     declaration = Declaration(COMMUNITY, APP, items, params["state"], adopting=True, listed=not single)

@@ -46,6 +46,14 @@ options:
     description: Read the topics of each community too, returned under C(topics) in each community.
     type: bool
     default: false
+  permission_groups:
+    description:
+      - Read the permission groups of each community too, with their topic permissions (naming each topic by ID and by
+        name) and their members, returned under C(permission_groups) in each community as
+        M(tim.chat.tim_community) takes them. One C(get_topic) call and, per permission group, one
+        C(get_topic_permission_group) call and the pages of C(get_permission_group_member_list).
+    type: bool
+    default: false
   app_defined_data_keys:
     description:
       - The custom fields to read, by key. The API returns only the custom fields it is asked for, so without this
@@ -141,6 +149,14 @@ communities:
       description: With O(topics=true), its topics as M(tim.chat.tim_topic_info) returns them.
       type: list
       elements: dict
+    permission_groups:
+      description:
+        - With O(permission_groups=true), its permission groups - C(permission_group_id), C(name), C(permissions)
+          (names) and C(permission_value) (their integer), C(custom_string), C(member_count), C(topic_permissions)
+          (each with C(topic_id), C(topic_name), C(permissions) and C(permission_value)) and C(members) (account
+          names).
+      type: list
+      elements: dict
   sample:
     - group_id: "@TGS#_engineering"
       name: Engineering
@@ -171,6 +187,7 @@ def main():
         dict(
             group_ids=dict(type="list", elements="str"),
             topics=dict(type="bool", default=False),
+            permission_groups=dict(type="bool", default=False),
             app_defined_data_keys=dict(type="list", elements="str", no_log=False),
         ),
         supports_check_mode=True,
@@ -178,7 +195,7 @@ def main():
     params = module.params
     try:
         communities, missing, warnings = describe(module.client, params["group_ids"], params["topics"],
-                                                  params["app_defined_data_keys"] or [])
+                                                  params["app_defined_data_keys"] or [], params["permission_groups"])
     except TimApiError as exc:
         module.fail("Reading the communities of the app failed: %s" % exc, error=exc)
     for warning in warnings:
