@@ -93,6 +93,11 @@ def webhook():
     process.stop()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "once: client logic that does not depend on ansible-core, run with the default "
+                                       "ansible-core only (make test-matrix deselects it)")
+
+
 def connection(emulator, **overrides):
     values = dict(sdkappid=emulator.process.sdkappid, secret_key=emulator.process.secret_key, base_url=emulator.url,
                   timeout=5, retries=5)

@@ -4,7 +4,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
 from tests.integration.conftest import module_task, run_play
+
+# Client logic that does not depend on ansible-core: run on the default core only (make test-matrix skips it).
+pytestmark = pytest.mark.once
 
 API = "tim.chat.tim_api"
 IMPORT = "im_open_login_svc/account_import"

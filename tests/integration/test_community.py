@@ -354,6 +354,7 @@ def test_a_group_that_is_no_community_or_has_no_topics_fails_before_any_write(em
     assert group(emulator.rest, "@TGS#_fine" + tag) is None
 
 
+@pytest.mark.once
 def test_five_communities_of_fifty_topics_read_once_and_rerun_writes_nothing(emulator):
     tag = unique()
     communities = [dict(group_id="@TGS#_five%s%d" % (tag, number), name="Five %s %d" % (tag, number),
@@ -395,6 +396,7 @@ def test_five_communities_of_fifty_topics_read_once_and_rerun_writes_nothing(emu
         assert topic_names(emulator.rest, community["group_id"]) == Counter("t-%02d" % topic for topic in range(50))
 
 
+@pytest.mark.once
 def test_info_output_copies_communities_into_another_app_and_the_rerun_changes_nothing(emulator):
     tag = unique()
     rest_a = emulator.rest
@@ -462,6 +464,7 @@ def test_info_output_copies_communities_into_another_app_and_the_rerun_changes_n
     assert emulator.writes() == 0
 
 
+@pytest.mark.once
 def test_fault_run_ends_with_each_community_and_topic_exactly_once(emulator):
     tag = unique()
     prefix = "Fault %s " % tag

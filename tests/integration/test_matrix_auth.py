@@ -5,11 +5,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
 import time
 from collections import Counter
 
 from tests.integration.conftest import SDKAPPID, SECRET_KEY
 from tests.integration.conftest_matrix import oracle_usersig
+
+# Client logic that does not depend on ansible-core: run on the default core only (make test-matrix skips it).
+pytestmark = pytest.mark.once
 
 READ = "million_group_open_http_svc/get_topic"
 OTHER_APP = SDKAPPID + 1

@@ -16,6 +16,9 @@ import pytest
 from tests.emulator.launcher import start_emulator
 from tests.integration.conftest import SDKAPPID, SECRET_KEY, Emulator, topic_task
 
+# Client logic that does not depend on ansible-core: run on the default core only (make test-matrix skips it).
+pytestmark = pytest.mark.once
+
 TOPIC_API = "million_group_open_http_svc/"
 CREATE = TOPIC_API + "create_topic"
 NEW_TOPICS = 30

@@ -5,10 +5,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
 import socket
 import time
 
 from tests.integration.conftest import topic_task
+
+# Client logic that does not depend on ansible-core: run on the default core only (make test-matrix skips it).
+pytestmark = pytest.mark.once
 
 CREATE = "million_group_open_http_svc/create_topic"
 BEFORE = "Group.CallbackBeforeCreateTopic"

@@ -22,6 +22,9 @@ from tests.emulator.launcher import start_emulator
 from tests.integration.conftest import HERE, WRITE_COMMANDS, tim_community_summary
 from tests.integration.tim_rest import RestClient
 
+# Client logic that does not depend on ansible-core: run on the default core only (make test-matrix skips it).
+pytestmark = pytest.mark.once
+
 ROLE = "tim.chat.communities"
 APPLY = "Converge the communities of the app in one run"
 GET_TOPIC = "million_group_open_http_svc/get_topic"
