@@ -300,10 +300,9 @@ def main():
     single = params["permission_groups"] is None
     if single and params["purge"]:
         module.fail("purge needs the permission_groups option: it deletes the permission groups that it does not name")
-    items = ([dict((option, params[option]) for option in single_options)] if single else params["permission_groups"])
-    community = dict(group_id=params["group_id"], permission_groups=[dict(item, state=item.get("state") or params["state"])
-                                                                      for item in items],
-                     purge_permission_groups=params["purge"])
+    items = [dict((option, params[option]) for option in single_options)] if single else params["permission_groups"]
+    groups = [dict(item, state=item.get("state") or params["state"]) for item in items]
+    community = dict(group_id=params["group_id"], permission_groups=groups, purge_permission_groups=params["purge"])
     declaration = Declaration(COMMUNITY, APP, [community], adopting=True, listed=False)
     outcome = run(module.client, [declaration])
     declared = (outcome.declared(declaration) or [{}])[0].get("permission_groups", [])

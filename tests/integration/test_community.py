@@ -13,6 +13,8 @@ import time
 import uuid
 from collections import Counter
 
+import pytest
+
 from tests.emulator.launcher import start_emulator
 from tests.integration.conftest import WRITE_COMMANDS, module_task, run_play
 from tests.integration.tim_rest import RestClient
@@ -296,8 +298,6 @@ def test_app_defined_data_compares_the_given_keys_and_an_undeclared_key_fails(em
     assert stored["AppDefinedData"] == [dict(Key="cost", Value="42")]
     assert group(emulator.rest, "@TGS#_dataX" + tag) is None
     calls = emulator.calls()
-    print("undeclared key: %s | %s" % (play.task("undeclared on an existing one")["msg"],
-                                      play.task("undeclared on a new one")["msg"]))
     # The undeclared key is refused by the read (the custom fields are read by key), before any write.
     assert calls[GROUP + "create_group"] == 1 and calls[GROUP + "modify_group_base_info"] == 2
 
