@@ -130,13 +130,6 @@ class CommunityKind(Kind):
                 resource[self.id_option], resource.get("type"))
         return None
 
-    def adopt(self, scope, item):
-        """A community read from another app: an ID of the server's form cannot be chosen, so it is found by name
-        (and created with a new ID)."""
-        if self.is_assigned(item.get(self.id_option)):
-            return dict((key, value) for key, value in item.items() if key != self.id_option)
-        return item
-
     def from_api(self, info):
         community = Kind.from_api(self, info)
         community.update((option, info[api]) for option, api in SERVER_FIELDS if api in info)

@@ -227,7 +227,10 @@ class Kind:
         return None
 
     def adopt(self, scope, item):
-        """``item``, possibly read from another scope or app, as it is to be matched and created in ``scope``."""
+        """``item``, possibly read from another scope or app, as it is to be matched and created in ``scope``: an ID
+        of the server's form cannot be chosen, so such an item is found by name (and created with a new ID)."""
+        if self.is_assigned(item.get(self.id_option)):
+            return dict((key, value) for key, value in item.items() if key != self.id_option)
         return item
 
     def read(self, client, scope, items):

@@ -275,13 +275,6 @@ class PermissionGroupKind(Kind):
     def is_assigned(self, resource_id):
         return (resource_id or "").startswith(ASSIGNED_PERMISSION_GROUP_PREFIX)
 
-    def adopt(self, scope, item):
-        """A permission group read from another app: an ID of the server's form cannot be chosen, so it is found
-        by name (and created with a new ID)."""
-        if self.is_assigned(item.get(self.id_option)):
-            return dict((key, value) for key, value in item.items() if key != self.id_option)
-        return item
-
     def creation_problem(self, scope, wanted):
         problem = Kind.creation_problem(self, scope, wanted)
         if not problem and self.is_assigned(wanted.get(self.id_option)):
