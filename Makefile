@@ -106,9 +106,12 @@ bench-scale: venv link
 #   release-ee:      meta/execution-environment.yml, `ansible-builder create` of docs/examples/execution-environment.yml
 #                    and the image's galaxy and introspection stages, without a container runtime
 #   lint:            ansible-lint --profile production, with its own ANSIBLE_HOME (never ~/.ansible) and offline
+#   release-galaxy:  galaxy-importer (the check Galaxy and Automation Hub run on an upload, pinned in
+#                    tests/release/requirements-galaxy-importer.txt, in .venv-galaxy-importer) imports that tarball with
+#                    no error and no warning (tests/release/check_galaxy_importer.py)
 #   docs-check:      docs/modules/ and docs/roles/ are what `make docs` renders from the code
-.PHONY: release-checks release-install release-ee lint docs docs-check
-release-checks: release-install release-ee lint docs-check
+.PHONY: release-checks release-install release-ee release-galaxy lint docs docs-check
+release-checks: release-install release-ee release-galaxy lint docs-check
 	@echo "release checks: all green"
 
 release-install: venv link
@@ -116,6 +119,17 @@ release-install: venv link
 
 release-ee: release-install
 	$(BIN)/python tests/release/check_ee.py
+
+IMPORTER_VENV := $(CURDIR)/.venv-galaxy-importer
+IMPORTER_REQUIREMENTS := tests/release/requirements-galaxy-importer.txt
+
+$(IMPORTER_VENV)/.installed: $(IMPORTER_REQUIREMENTS)
+	$(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/python -m pip install --quiet -r $(IMPORTER_REQUIREMENTS)
+	touch $@
+
+release-galaxy: release-install $(IMPORTER_VENV)/.installed
+	$(BIN)/python tests/release/check_galaxy_importer.py --importer-venv $(IMPORTER_VENV)
 
 lint: venv link
 	rm -rf $(BUILD)/ansible-home && mkdir -p $(BUILD)/ansible-home
