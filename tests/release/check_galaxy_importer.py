@@ -125,7 +125,7 @@ def check_result(result, galaxy):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description="galaxy-importer on the built tarball (make release-galaxy)")
     parser.add_argument("--importer-venv", required=True, help="the venv galaxy-importer is installed in")
     args = parser.parse_args()
     started = time.time()
