@@ -10,6 +10,9 @@ SANITY_ROOT := $(BUILD)/sanity/ansible_collections/tim/chat
 # What the venv holds; test-matrix passes tests/requirements-core.txt and its own ansible-core.
 REQUIREMENTS := requirements-dev.txt
 CORE_PIN :=
+# What `make demo` installs into the same .venv, and nothing else (ansible-core, requests, PyYAML): a fresh clone's
+# demo does not wait for the test tool chain. requirements-dev.txt includes it, so `make test` completes that venv.
+DEMO_REQUIREMENTS := requirements-demo.txt
 # ansible-test sanity runs every test; compile and import run on each target Python of its ansible-core found on
 # PATH (3.8-3.13 for 2.19), so the pyenv image's interpreters go on PATH (its shims do not run).
 SANITY_ARGS := --venv
@@ -24,21 +27,32 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(COLLECTIONS)
 export ANSIBLE_NOCOWS := 1
 
-.PHONY: demo test sanity units integration changelog-lint venv link clean
+.PHONY: demo test sanity units integration changelog-lint venv demo-venv link clean
 
+# The full venv of `make test` (.installed) and the demo's subset of it (.installed-demo) share one .venv.
 venv: $(VENV)/.installed
+demo-venv: $(VENV)/.installed-demo
 
-$(VENV)/.installed: $(REQUIREMENTS)
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(REQUIREMENTS) $(DEMO_REQUIREMENTS) requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r $(REQUIREMENTS) $(CORE_PIN)
+	touch $@
+
+# Nothing to install when the full venv is there and up to date.
+$(VENV)/.installed-demo: $(DEMO_REQUIREMENTS) requirements.txt | $(BIN)/python
+	@if [ $(VENV)/.installed -nt $(DEMO_REQUIREMENTS) ] && [ $(VENV)/.installed -nt requirements.txt ]; then :; \
+	else echo "$(BIN)/python -m pip install --quiet -r $(DEMO_REQUIREMENTS)"; \
+	    $(BIN)/python -m pip install --quiet -r $(DEMO_REQUIREMENTS); fi
 	touch $@
 
 link:
 	@mkdir -p $(COLLECTIONS)/ansible_collections/tim
 	@ln -sfn $(CURDIR) $(COLLECTIONS)/ansible_collections/tim/chat
 
-demo: venv link
+demo: demo-venv link
 	$(BIN)/python docs/examples/run_demo.py
 
 # test-matrix (the ansible-core 2.21 and 2.16 pairs, below) is part of it: on a fresh machine the default suite took
@@ -96,9 +110,12 @@ bench-scale: venv link
 #   release-ee:      meta/execution-environment.yml, `ansible-builder create` of docs/examples/execution-environment.yml
 #                    and the image's galaxy and introspection stages, without a container runtime
 #   lint:            ansible-lint --profile production, with its own ANSIBLE_HOME (never ~/.ansible) and offline
+#   release-galaxy:  galaxy-importer (the check Galaxy and Automation Hub run on an upload, pinned in
+#                    tests/release/requirements-galaxy-importer.txt, in .venv-galaxy-importer) imports that tarball with
+#                    no error and no warning (tests/release/check_galaxy_importer.py)
 #   docs-check:      docs/modules/ and docs/roles/ are what `make docs` renders from the code
-.PHONY: release-checks release-install release-ee lint docs docs-check
-release-checks: release-install release-ee lint docs-check
+.PHONY: release-checks release-install release-ee release-galaxy lint docs docs-check
+release-checks: release-install release-ee release-galaxy lint docs-check
 	@echo "release checks: all green"
 
 release-install: venv link
@@ -106,6 +123,17 @@ release-install: venv link
 
 release-ee: release-install
 	$(BIN)/python tests/release/check_ee.py
+
+IMPORTER_VENV := $(CURDIR)/.venv-galaxy-importer
+IMPORTER_REQUIREMENTS := tests/release/requirements-galaxy-importer.txt
+
+$(IMPORTER_VENV)/.installed: $(IMPORTER_REQUIREMENTS)
+	$(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/python -m pip install --quiet -r $(IMPORTER_REQUIREMENTS)
+	touch $@
+
+release-galaxy: release-install $(IMPORTER_VENV)/.installed
+	$(BIN)/python tests/release/check_galaxy_importer.py --importer-venv $(IMPORTER_VENV)
 
 lint: venv link
 	rm -rf $(BUILD)/ansible-home && mkdir -p $(BUILD)/ansible-home

@@ -55,7 +55,8 @@ MAX_FILES = 250
 # Paths (inside the tarball) that are development files and must never be shipped.
 FORBIDDEN = [
     ".venv/*", ".build/*", ".git/*", ".ansible/*", ".ci/*", ".pytest_cache/*", "bench/*", "tests/output/*",
-    "tests/release/*", "tests/ee/*", "*/__pycache__/*", "*.pyc", "*.tar.gz", "Makefile", "requirements-dev.txt", ".gitignore",
+    "tests/release/*", "tests/ee/*", "*/__pycache__/*", "*.pyc", "*.tar.gz", "Makefile", "requirements-dev.txt",
+    "requirements-demo.txt", ".gitignore",
     "docs/render_docs.py", "tests/sanity/pip_bootstrap.py",
 ]
 # Directories of the checkout whose every file must be in the artifact.
