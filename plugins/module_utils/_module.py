@@ -98,8 +98,9 @@ def credentials(params, environ):
 
 
 def base_url_problem(base_url, environ):
-    """Why ``base_url`` cannot be the API's base URL, or None."""
-    if base_url is None:
+    """Why ``base_url`` cannot be the API's base URL, or None. Empty is not set: the region's host is used (an AWX
+    credential injects TIM_BASE_URL empty when it has no base URL)."""
+    if not base_url:
         return None
     source = " (from TIM_BASE_URL)" if environ.get("TIM_BASE_URL") == base_url else ""
     parts = urlparse(base_url)

@@ -56,6 +56,8 @@ def test_credential_problems_name_the_environment(task, environ, words):
     ("https://proxy.example.com/tim/v4/", "must not contain /v4"),
     ("ftp://host", "is not an absolute http(s) URL"),
     ("http://127.0.0.1:8080", None),
+    ("", None),
+    (None, None),
     ("https://proxy.example.com/tim", None),
 ])
 def test_base_url_must_be_an_absolute_http_url_without_v4(base_url, words):
