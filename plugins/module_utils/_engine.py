@@ -528,7 +528,8 @@ def nest(declaration):
             nested = Declaration(child.kind, child.scope(declaration.scope, item.get(declaration.kind.id_option)),
                                  [child.item(value) for value in item.get(child.option) or []],
                                  purge=bool(child.purge and item.get(child.purge)), adopting=declaration.adopting,
-                                 child=child, owner=declaration.label(item, index), position=index,
+                                 child=child, owner=_within(declaration, declaration.label(item, index)),
+                                 position=index,
                                  imported=item.get(child.imports) or [] if child.imports else [])
             declaration.children.append(nested)
             nest(nested)
@@ -580,7 +581,7 @@ def scope_problems(declaration):
 
 
 def _within(declaration, problem):
-    """``problem`` of a nested declaration, prefixed with the item it is nested in."""
+    """``problem`` of a nested declaration, prefixed with the item it is nested in (and those that one is in)."""
     return "%s: %s" % (declaration.owner, problem) if declaration.owner else problem
 
 
