@@ -888,6 +888,32 @@ def test_info_output_copies_permission_groups_into_another_app_and_the_rerun_cha
     assert emulator.writes() == 0  # app A was only read
 
 
+def test_info_reads_the_permission_groups_of_a_community_without_topics(emulator):
+    """A community created without topics may have permission groups (members, community permissions); it has no
+    topic permissions to read, and reading the app does not fail on it."""
+    tag = unique()
+    plain = emulator.rest.create_community(group_id="@TGS#_pgplain" + tag, name="PG plain " + tag, support_topic=0)
+    staff = make_permission_group(emulator.rest, plain, "Staff", community_value("manage_group_member"),
+                                  "@PMG#_staff", members=["ann"])
+    group_id, topics = make_community(emulator.rest, "@TGS#_pgtopics" + tag, "PG topics " + tag,
+                                      topics=[dict(TopicName="A")])
+    make_permission_group(emulator.rest, group_id, "Readers", 0, "@PMG#_readers", topics={topics["A"]: 16})
+    emulator.reset_stats()
+    play = run_play([info_task("read", "found", group_ids=[plain, group_id], permission_groups=True)], emulator)
+    found = play.task("read")
+    assert not found["failed"], found["msg"]
+    assert dict((community["name"], community["permission_groups"]) for community in found["communities"]) == {
+        "PG plain " + tag: [dict(permission_group_id=staff, name="Staff", permissions=["manage_group_member"],
+                                 permission_value=2, custom_string="", member_count=1, topic_permissions=[],
+                                 members=["ann"])],
+        "PG topics " + tag: [dict(permission_group_id="@PMG#_readers", name="Readers", permissions=[],
+                                  permission_value=0, custom_string="", member_count=0, members=[],
+                                  topic_permissions=[dict(topic_id=topics["A"], topic_name="A",
+                                                          permissions=["get_history_message"], permission_value=16)])]}
+    assert any(plain in warning and "without topics" in warning for warning in found["warnings"])
+    assert emulator.writes() == 0
+
+
 def test_fault_run_ends_with_each_permission_group_topic_permission_and_member_once(emulator):
     tag = unique()
     communities = nested_communities(tag, members=12)
