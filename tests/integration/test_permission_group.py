@@ -944,7 +944,7 @@ def test_fault_run_ends_with_each_permission_group_topic_permission_and_member_o
     emulator.reset_stats()
     final = run_play([community_task("converged", communities=communities)], emulator)
     assert not final.task("converged")["changed"] and emulator.writes() == 0
-    print("fault run: %s, first run failed=%s" % (faults, first["failed"]))
+    print("fault run: %s, first run failed=%s %s" % (faults, first["failed"], first.get("msg", "")))
 
 
 def test_ansible_doc_renders_tim_permission_group():
