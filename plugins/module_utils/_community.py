@@ -244,7 +244,7 @@ def describe(client, group_ids, with_topics, app_defined_data_keys, with_permiss
         if with_topics and topics is not None:
             community["topics"] = sorted(topics, key=lambda topic: (topic.get("topic_name") or "", topic["topic_id"]))
         if with_permission_groups:
-            community["permission_groups"] = describe_permission_groups(client, community["group_id"], topics or [])
+            community["permission_groups"] = describe_permission_groups(client, community["group_id"], topics)
 
     if with_topics or with_permission_groups:
         for _community, _result, error in run_concurrently(complete, communities, client.concurrency):

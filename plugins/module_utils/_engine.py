@@ -531,7 +531,8 @@ def nest(declaration):
             nested = Declaration(child.kind, child.scope(declaration.scope, item.get(declaration.kind.id_option)),
                                  [child.item(value) for value in item.get(child.option) or []],
                                  purge=bool(child.purge and item.get(child.purge)), adopting=declaration.adopting,
-                                 child=child, owner=declaration.label(item, index), position=index,
+                                 child=child, owner=_within(declaration, declaration.label(item, index)),
+                                 position=index,
                                  imported=item.get(child.imports) or [] if child.imports else [])
             declaration.children.append(nested)
             nest(nested)
@@ -583,7 +584,7 @@ def scope_problems(declaration):
 
 
 def _within(declaration, problem):
-    """``problem`` of a nested declaration, prefixed with the item it is nested in."""
+    """``problem`` of a nested declaration, prefixed with the item it is nested in (and those that one is in)."""
     return "%s: %s" % (declaration.owner, problem) if declaration.owner else problem
 
 
@@ -1051,10 +1052,8 @@ class Outcome:
         found = {}
         for change in self.done(*actions):
             entry = dict(name=change.name(), id=change.resource_id or change.planned_id())
-            parent = change.declaration.parent
-            if parent is not None:
-                # In check mode a parent the server is to name is named as its own entry is: "new community 'NAME'".
-                entry["parent_id"] = change.scope if change.scope is not None else parent.planned_id()
+            if change.declaration.parent is not None:
+                entry["parent_id"] = _planned_scope(change.declaration)
             found.setdefault(change.kind.plural, []).append(entry)
         return found
 
@@ -1135,6 +1134,15 @@ class Outcome:
                 parts.append(part)
         return "%d write(s) failed; what was done is kept and a rerun converges: %s" % (
             len(failures) + len(blocked), " | ".join(parts))
+
+
+def _planned_scope(declaration):
+    """The scope of a nested declaration; in check mode, a parent the server is to name is named as its own entry
+    is ("new community 'NAME'"), and a scope that is a pair stays a pair (community, "new permission group 'NAME'")."""
+    parent = declaration.parent
+    if declaration.scope is not None or parent is None:
+        return declaration.scope
+    return declaration.child.scope(_planned_scope(parent.declaration), parent.resource_id or parent.planned_id())
 
 
 def _changes_below(declaration):

@@ -359,14 +359,15 @@ def community_topics(declaration):
 
 def describe(client, group_id, topics):
     """The permission groups of a community with their topic permissions (naming the ``topics`` by name too) and
-    members, as tim_community takes them."""
+    members, as tim_community takes them. ``topics`` None: a community created without topics, which has no topic
+    permissions (the API refuses to read them, 11000)."""
     groups = PERMISSION_GROUP.read(client, group_id, [])
-    names = dict((topic["topic_id"], topic.get("topic_name")) for topic in topics)
+    names = dict((topic["topic_id"], topic.get("topic_name")) for topic in topics or [])
 
     def complete(group):
         scope = (group_id, group["permission_group_id"])
         topic_permissions = [TOPIC_PERMISSION.describe(dict(entry, topic_name=names.get(entry["topic_id"])))
-                             for entry in TOPIC_PERMISSION.read(client, scope, [])]
+                             for entry in (TOPIC_PERMISSION.read(client, scope, []) if topics is not None else [])]
         members = [member["member_account"] for member in MEMBER.read(client, scope, [])]
         return dict(PERMISSION_GROUP.describe(group), topic_permissions=topic_permissions, members=members)
 
