@@ -114,7 +114,12 @@ class Kind:
     """A resource kind as a declaration. Subclasses set the attributes and implement the API calls."""
 
     name = None  # "topic"
-    plural = None  # "topics"
+    plural = None  # "topics", also the option that lists them and the key of results
+
+    @property
+    def words(self):
+        """The plural in prose: "permission groups"."""
+        return self.plural.replace("_", " ")
     id_field = None  # the Field of its ID
     name_option = None  # the option that finds it when no ID is given
     fields = ()  # the declared Fields besides the ID
@@ -219,7 +224,7 @@ class Kind:
     def creation_problem(self, scope, wanted):
         """Why ``wanted``, not found in ``scope``, cannot be created, or None."""
         if wanted.get(self.name_option) is None:
-            return "does not exist, and %s is required to create it" % self.name_option
+            return "does not exist, and its %s is required to create it" % self.name_option
         return None
 
     def existing_problem(self, resource):
@@ -556,7 +561,7 @@ def validation_problems(declaration):
                     problems.append("%s: %s" % (where, problem))
         problems.extend("%s: %s needs %s (an empty list purges every one)" % (where, child.purge, child.option)
                         for child in kind.children if item.get(child.purge) and child.option not in item)
-    for option in (kind.id_option, kind.name_option):
+    for option in unique([kind.id_option, kind.name_option]):
         problems.extend(_listed_twice(declaration, option))
     problems = [_within(declaration, problem) for problem in problems]
     return problems + scope_problems(declaration)
@@ -630,7 +635,7 @@ class Index:
         matches = self.by_name.get(name, [])
         if len(matches) > 1:
             raise InvalidInput("%d existing %s are named '%s' (%s): give %s to say which one" % (
-                len(matches), self.kind.plural, name, ", ".join(match[self.kind.id_option] for match in matches),
+                len(matches), self.kind.words, name, ", ".join(match[self.kind.id_option] for match in matches),
                 self.kind.id_option))
         return matches[0] if matches else None
 
@@ -763,7 +768,7 @@ def _check_limit(declaration):
     total = len(declaration.existing) - count[DELETE] + new
     if total > kind.limit:
         raise InvalidInput("%s would hold %d %s, more than the %d a %s can have (%d exist, %d to %s%s)" % (
-            declaration.where(), total, kind.plural, kind.limit, kind.scope_noun, len(declaration.existing), new,
+            declaration.where(), total, kind.words, kind.limit, kind.scope_noun, len(declaration.existing), new,
             "import" if declaration.importing else "create",
             ", %d to delete" % count[DELETE] if count[DELETE] else ""))
 
@@ -934,7 +939,7 @@ def _read_and_plan(client, level):
     for declaration, resources, error in reads:
         if error is not None:
             return Outcome(level, "Reading the %s of %s failed: %s" % (
-                declaration.kind.plural, declaration.where(), _api_error(error)), error)
+                declaration.kind.words, declaration.where(), _api_error(error)), error)
         found[id(declaration)] = declaration.kind.annotate(declaration, resources)
     for declaration in level:
         try:
@@ -1130,7 +1135,7 @@ class Outcome:
                 if failed:
                     part += "; failed: %s" % summarize_failures(failed)
                 for child in stopped:
-                    part += "; its %s were not written (%s)" % (child.kind.plural, _why_blocked(child))
+                    part += "; its %s were not written (%s)" % (child.kind.words, _why_blocked(child))
                 parts.append(part)
         return "%d write(s) failed; what was done is kept and a rerun converges: %s" % (
             len(failures) + len(blocked), " | ".join(parts))
@@ -1158,7 +1163,7 @@ def _count_done(changes):
             number = len([change for change in changes if change.kind is kind and change.action == action
                           and change.done])
             if number:
-                counts.append("%d %s" % (number, kind.name if number == 1 else kind.plural))
+                counts.append("%d %s" % (number, kind.name if number == 1 else kind.words))
         if counts:
             phrases.append("%s %s" % (PAST[action], " and ".join(counts)))
     return ", ".join(phrases)

@@ -681,7 +681,7 @@ def test_unknown_permission_names_and_topics_are_refused_before_any_write(emulat
         "topic permission": ["unknown topic permission teleport; the valid ones are " + topic_names, "'General'"],
         "missing topic name": ["no topic of the community is named 'Nowhere'", "permission group 'Bad'"],
         "topic of another community": ["no topic of the community is named 'Elsewhere'"],
-        "two permission groups of the name": ["2 existing permission_groups are named 'Twin' (%s)" % ", ".join(twins),
+        "two permission groups of the name": ["2 existing permission groups are named 'Twin' (%s)" % ", ".join(twins),
                                               "give permission_group_id"],
         "two topics of the name": ["2 topics are named 'Twin': give topic_id"],
         "missing community": ["@TGS#_pgmissing" + tag, "does not exist"],
