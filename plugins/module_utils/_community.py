@@ -11,7 +11,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.tim.chat.plugins.module_utils._client import GROUP_SERVICE
-from ansible_collections.tim.chat.plugins.module_utils._engine import Child, Field, Kind, run_concurrently
+from ansible_collections.tim.chat.plugins.module_utils._kind import Child, Field, Kind
+from ansible_collections.tim.chat.plugins.module_utils._parallel import run_concurrently
 from ansible_collections.tim.chat.plugins.module_utils._errors import TimApiError
 from ansible_collections.tim.chat.plugins.module_utils._ids import (
     community_problem,

@@ -13,7 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.tim.chat.plugins.module_utils._client import GROUP_SERVICE
-from ansible_collections.tim.chat.plugins.module_utils._engine import Child, Field, Kind, Later, run_concurrently
+from ansible_collections.tim.chat.plugins.module_utils._change import Later
+from ansible_collections.tim.chat.plugins.module_utils._kind import Child, Field, Kind
+from ansible_collections.tim.chat.plugins.module_utils._parallel import run_concurrently
 from ansible_collections.tim.chat.plugins.module_utils._errors import TimApiError
 from ansible_collections.tim.chat.plugins.module_utils._ids import printable_ascii_problem
 from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC

@@ -14,7 +14,7 @@ import numbers
 import time
 
 from ansible_collections.tim.chat.plugins.module_utils._client import GROUP_SERVICE, TOPIC_SERVICE
-from ansible_collections.tim.chat.plugins.module_utils._engine import Field, Kind
+from ansible_collections.tim.chat.plugins.module_utils._kind import Field, Kind
 from ansible_collections.tim.chat.plugins.module_utils._errors import UNKNOWN_COMMAND_CODES, TimApiError
 from ansible_collections.tim.chat.plugins.module_utils._ids import (
     TOPIC_MARK,

@@ -651,7 +651,8 @@ failed:
 """
 
 from ansible_collections.tim.chat.plugins.module_utils._community import APP, COMMUNITY
-from ansible_collections.tim.chat.plugins.module_utils._engine import CREATE, DELETE, MODIFY, Declaration, run
+from ansible_collections.tim.chat.plugins.module_utils._change import CREATE, DELETE, MODIFY, Declaration
+from ansible_collections.tim.chat.plugins.module_utils._engine import run
 from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tim.chat.plugins.module_utils._module import TimModule
 from ansible_collections.tim.chat.plugins.module_utils._source import load_items

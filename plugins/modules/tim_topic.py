@@ -270,7 +270,8 @@ failed_topics:
   elements: dict
 """
 
-from ansible_collections.tim.chat.plugins.module_utils._engine import CREATE, DELETE, MODIFY, Declaration, run
+from ansible_collections.tim.chat.plugins.module_utils._change import CREATE, DELETE, MODIFY, Declaration
+from ansible_collections.tim.chat.plugins.module_utils._engine import run
 from ansible_collections.tim.chat.plugins.module_utils._module import TimModule
 from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC
 

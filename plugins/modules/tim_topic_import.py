@@ -215,7 +215,8 @@ api:
   type: str
 """
 
-from ansible_collections.tim.chat.plugins.module_utils._engine import Declaration, run
+from ansible_collections.tim.chat.plugins.module_utils._change import Declaration
+from ansible_collections.tim.chat.plugins.module_utils._engine import run
 from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tim.chat.plugins.module_utils._module import TimModule
 from ansible_collections.tim.chat.plugins.module_utils._source import load_items

@@ -9,7 +9,8 @@ import json
 import pytest
 import yaml
 
-from ansible_collections.tim.chat.plugins.module_utils._engine import Declaration, run
+from ansible_collections.tim.chat.plugins.module_utils._change import Declaration
+from ansible_collections.tim.chat.plugins.module_utils._engine import run
 from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput, TimApiError
 from ansible_collections.tim.chat.plugins.module_utils._source import MAX_SRC_BYTES, load_items
 from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC

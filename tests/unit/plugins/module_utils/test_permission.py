@@ -6,14 +6,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.tim.chat.plugins.module_utils._engine import (
-    CREATE,
-    Change,
-    Declaration,
-    Later,
-    _jobs,
-    validation_problems,
-)
+from ansible_collections.tim.chat.plugins.module_utils._change import CREATE, Change, Declaration, Later
+from ansible_collections.tim.chat.plugins.module_utils._engine import _jobs, validation_problems
 from ansible_collections.tim.chat.plugins.module_utils._permission import (
     COMMUNITY_PERMISSIONS,
     PERMISSION_GROUP,

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from ansible_collections.tim.chat.plugins.module_utils import _client
-from ansible_collections.tim.chat.plugins.module_utils._engine import run_concurrently
+from ansible_collections.tim.chat.plugins.module_utils._parallel import run_concurrently
 from ansible_collections.tim.chat.plugins.module_utils._module import missing_required_message
 from ansible_collections.tim.chat.plugins.module_utils._validation import STRING_TYPES, text_params
 

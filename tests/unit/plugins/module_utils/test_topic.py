@@ -5,17 +5,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.tim.chat.plugins.module_utils._engine import (
-    CREATE,
-    DELETE,
-    KEEP,
-    MODIFY,
-    Change,
-    Declaration,
-    differences,
-    plan,
-    validation_problems,
-)
+from ansible_collections.tim.chat.plugins.module_utils._change import CREATE, DELETE, KEEP, MODIFY, Change, Declaration
+from ansible_collections.tim.chat.plugins.module_utils._engine import differences, plan, validation_problems
 from ansible_collections.tim.chat.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC, community_problem, custom_topic_id_problem
 
