@@ -89,15 +89,17 @@ integration: venv link
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
-# The benchmark of issue 7 (not part of `make test`): emulator with 50 ms latency and 200 calls/s per API;
-# prints a table and writes bench/results.json. See docs/performance.md. More runs: make bench BENCH_ARGS=--runs=2
+# The benchmark of issues 7 and 15 (not part of `make test`, about 3 min): strict emulator with 50 ms latency and
+# 200 calls/s per API; the environment (tim.chat.communities: cold, warm, drift, and an empty playbook) and the
+# topic-only scenarios with the uri baseline; prints a table and writes bench/results.json. See docs/performance.md.
+# More runs: make bench BENCH_ARGS=--runs=2; more warm/empty pairs: BENCH_ARGS=--pairs=5
 .PHONY: bench
 bench: venv link
 	$(BIN)/python bench/run_bench.py --output bench/results.json $(BENCH_ARGS)
 
 # The scale-out benchmark of issue 9 (not part of `make test`): 10 apps (10 emulators, 50 ms latency, 200 calls/s per
-# API) x 1 community x 200 topics, one play in per_host mode with forks 1 then 10; prints the speed-up and writes
-# bench/results-scale-out.json. See docs/scale-out.md.
+# API) x 1 community x 200 topics, the tim.chat.communities role in per_host mode with forks 1 then 10; prints the
+# speed-up and writes bench/results-scale-out.json. See docs/scale-out.md and docs/performance.md.
 # More: make bench-scale BENCH_SCALE_ARGS="--forks 1,2,5,10 --repeat 2"
 .PHONY: bench-scale
 bench-scale: venv link

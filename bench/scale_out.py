@@ -5,11 +5,12 @@
 
 Starts one Chat REST API emulator per app on 127.0.0.1 (each its own sdkappid and secret key, 50 ms added latency
 per request, the default 200 calls/s per-API limit), writes an inventory of apps (one host per app,
-community_topics_scope per_host) and, for every --forks value, from empty emulators:
+communities_scope per_host) and, for every --forks value, from empty emulators:
 
   1. creates one community per app with create_group (Tencent's own TLSSigAPIv2 signs it),
-  2. times one `ansible-playbook --forks F` of a play that applies the tim.chat.community_topics role to every
-     app: 200 topics per community by default, so 200 create_topic calls per app,
+  2. times one `ansible-playbook --forks F` of a play that applies the tim.chat.communities role to every
+     app (its communities_list: that community by group_id, with 200 topics by default; one tim_community run
+     per app): 1 get_group_info, 1 get_topic and 200 create_topic calls per app,
   3. checks every app ends with exactly its declared topics (read back with tests/integration/tim_rest).
 
 Reports the wall time per forks value, the speed-up against the first one, the CPU the run used (ansible-playbook
@@ -43,13 +44,14 @@ from tests.integration.tim_rest import RestClient  # noqa: E402
 FIRST_SDKAPPID = 1400000201
 CREATE = "million_group_open_http_svc/create_topic"
 GET = "million_group_open_http_svc/get_topic"
+GROUP_INFO = "group_open_http_svc/get_group_info"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 PLAY = [{
     "name": "Provision every app",
     "hosts": "apps",
     "gather_facts": False,
-    "roles": [{"role": "tim.chat.community_topics"}],
+    "roles": [{"role": "tim.chat.communities"}],
 }]
 
 
@@ -94,13 +96,13 @@ def write_inventory(path, emulators, group_ids, topics):
     for index, (emulator, group_id) in enumerate(zip(emulators, group_ids)):
         hosts["app%02d" % index] = {
             "vault_tim_secret_key": emulator.secret_key,
-            "community_topics_connection": {"sdkappid": emulator.sdkappid, "base_url": emulator.url,
-                                            "secret_key": "{{ vault_tim_secret_key }}", "timeout": 10},
-            "community_topics_communities": [{"group_id": group_id, "topics": declared_topics(index, topics)}],
+            "communities_connection": {"sdkappid": emulator.sdkappid, "base_url": emulator.url,
+                                       "secret_key": "{{ vault_tim_secret_key }}", "timeout": 10},
+            "communities_list": [{"group_id": group_id, "topics": declared_topics(index, topics)}],
         }
     inventory = {"all": {"children": {"apps": {
         "hosts": hosts,
-        "vars": {"ansible_connection": "local", "community_topics_scope": "per_host"}}}}}
+        "vars": {"ansible_connection": "local", "communities_scope": "per_host"}}}}}
     with open(path, "w") as handle:
         if path.endswith(".json"):
             # What AWX hands ansible-playbook: JSON parses in about half the CPU of the same inventory in YAML,
@@ -154,6 +156,9 @@ def run_once(args, emulators, forks, workdir):
             problems.append("app%02d has %d topics, %d declared (or other names)" % (index, len(got), len(wanted)))
         apps.append({"host": "app%02d" % index, "create_topic_calls": stats["calls"].get(CREATE, 0),
                      "get_topic_calls": stats["calls"].get(GET, 0),
+                     "get_group_info_calls": stats["calls"].get(GROUP_INFO, 0),
+                     "other_calls": dict((api, count) for api, count in stats["calls"].items()
+                                         if api not in (CREATE, GET, GROUP_INFO)),
                      "throttled": stats["faults"].get("throttled", 0)})
     cores = os.cpu_count() or 1
     machine_busy = (busy_after - busy) / float(max(1, total_after - total))
@@ -214,6 +219,10 @@ def main():
           % (last["forks"], last_cpu, last_cpu / cores, cores, cpu_bound, results[0]["forks"]))
     print("speed-up forks %d vs %d: %.2fx (target %.1fx: %s)"
           % (last["forks"], results[0]["forks"], speedup, args.target, "OK" if met else "MISS"))
+    calls = sorted(set((a["get_group_info_calls"], a["get_topic_calls"], a["create_topic_calls"],
+                        tuple(sorted(a["other_calls"].items()))) for r in results for a in r["apps"]))
+    print("API calls per app (get_group_info, get_topic, create_topic, other): %s"
+          % "; ".join("%d, %d, %d, %s" % (info, get, create, dict(other) or "-") for info, get, create, other in calls))
     problems = [p for r in results for p in r["problems"]]
     for problem in problems:
         print("PROBLEM: " + problem)
