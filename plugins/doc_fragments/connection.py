@@ -79,8 +79,11 @@ options:
     default: 5
   rate_limit:
     description:
-      - Calls per second per API command this module run makes at most. The Chat backend allows 200. V(0) means no
-        limit.
+      - Calls per second per API command this module run makes at most. The Chat backend allows 200 for most
+        commands; a command documented slower keeps its own rate (C(get_appid_group_list), one a second). V(0) means
+        no limit of your own.
+      - Calls are paced 5% below the rate, so that network jitter never brings more of them into one second of the
+        backend than it allows.
     type: float
     default: 200
   concurrency:

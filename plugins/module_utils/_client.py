@@ -53,6 +53,10 @@ GROUP_SERVICE = "group_open_http_svc"
 
 # The APIs whose documented call rate is below the 200 calls per second of the others.
 DOCUMENTED_RATES = {GROUP_SERVICE + "/get_appid_group_list": 1.0}
+# Calls are paced a little below the rate: requests sent exactly 1/rate apart reach the backend up to a few
+# milliseconds closer together, and 201 of them in one second are refused (measured: 200/s paced gave 5 to 14
+# throttled calls in 1,000 creates at 50 ms latency, 190/s none).
+PACING = 0.95
 
 USERSIG_TTL = 3600
 REDACTED = "********"
@@ -222,7 +226,7 @@ class TimClient:
     def _limiter(self, api):
         with self._limiters_lock:
             if api not in self._limiters:
-                self._limiters[api] = TokenBucket(self.rate_for(api), clock=self._clock, sleep=self._sleep)
+                self._limiters[api] = TokenBucket(self.rate_for(api) * PACING, clock=self._clock, sleep=self._sleep)
             return self._limiters[api]
 
     def _post_once(self, api, body, ok_codes):

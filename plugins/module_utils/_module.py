@@ -126,6 +126,15 @@ def connection_problems(params, environ):
     return problems + number_problems(params)
 
 
+def without_nulls(value):
+    """``value`` without the None values of its mappings, at any depth."""
+    if isinstance(value, dict):
+        return dict((key, without_nulls(item)) for key, item in value.items() if item is not None)
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
 def raw_arguments():
     """The module's arguments before AnsibleModule converted them, or {} when they cannot be had."""
     try:
@@ -198,11 +207,19 @@ class TimModule(AnsibleModule):
         self.no_log_values.update(self.secrets())
         if self.client is not None:
             msg = self.client.redact(msg)
-        super(TimModule, self).fail_json(msg=msg, **kwargs)
+        super(TimModule, self).fail_json(msg=msg, **self.with_invocation(kwargs))
 
     def exit_json(self, **kwargs):
         self.no_log_values.update(self.secrets())
-        super(TimModule, self).exit_json(**kwargs)
+        super(TimModule, self).exit_json(**self.with_invocation(kwargs))
+
+    def with_invocation(self, result):
+        """``result`` with the arguments it echoes as ``invocation`` without the options left out: for 1,000 topics
+        their nulls were a third of the result that the controller has to take in. Secrets are hidden from it as
+        from the rest of the result."""
+        if "invocation" not in result and getattr(self, "params", None) is not None:
+            result = dict(result, invocation=dict(module_args=without_nulls(self.params)))
+        return result
 
     def fail(self, message, error=None, **result):
         """Fail with a message that carries no secret, plus the API error as data."""
