@@ -205,16 +205,18 @@ class Change:
 
     def resource(self):
         """The resource as it is after the run (in check mode, as it would be); None when it is gone or failed.
-        Nested kinds that the item declared are listed under their option."""
-        if self.action in (CREATE, IMPORT):
-            if not self.done:
-                return None
-            resource = self.compared_values(self.wanted)
-            resource[self.kind.id_option] = self.resource_id or self.planned_id()
-            if self.wanted.get(self.kind.name_option) is not None:
-                resource.setdefault(self.kind.name_option, self.wanted[self.kind.name_option])
-        elif self.action == DELETE:
+        Nested kinds that the item declared are listed under their option; those of a ``brief`` Child with only
+        their ID, their name and the fields their item gives (a community's 200 topics: what was declared)."""
+        if self.action == DELETE or self.action in (CREATE, IMPORT) and not self.done:
             return None
+        if self.action in (CREATE, IMPORT) or self.declaration.child is not None and self.declaration.child.brief:
+            resource = self.compared_values(self.wanted)
+            if self.action == MODIFY and not self.done:
+                resource.update((field.option, before) for field, before, _after in self.differences)
+            resource[self.kind.id_option] = self.resource_id or self.planned_id()
+            name = self.name() if self.action in (KEEP, MODIFY, SKIP) else self.wanted.get(self.kind.name_option)
+            if name is not None:
+                resource.setdefault(self.kind.name_option, name)
         else:
             resource = dict(self.current)
             if self.action == MODIFY and self.done:

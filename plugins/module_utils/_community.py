@@ -103,7 +103,8 @@ class CommunityKind(Kind):
     )
     read_only_keys = tuple(option for option, _api in SERVER_FIELDS)
     # The topics are read too when permission groups are declared: their topic permissions name topics.
-    children = (Child("topics", TOPIC, purge="purge_topics", imports="import_topics", along=("permission_groups",)),
+    children = (Child("topics", TOPIC, purge="purge_topics", imports="import_topics", along=("permission_groups",),
+                      brief=True),
                 Child("permission_groups", PERMISSION_GROUP, purge="purge_permission_groups", states=True))
     scope_noun = "app"
 

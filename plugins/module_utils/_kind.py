@@ -79,10 +79,11 @@ class Child:
     names), and whether its scope is the parent's ID alone or the pair (the parent's scope, its ID)."""
 
     def __init__(self, option, kind, purge=None, imports=None, item=None, output=None, scoped_pair=False, along=(),
-                 elements="dict", states=False):
+                 elements="dict", states=False, brief=False):
         self.option = option
         self.elements = elements  # how its items are listed: "dict", or "str" (members, by name)
         self.states = states  # whether each item may have its own state
+        self.brief = brief  # whether results list them with their ID, name and declared fields only
         self.along = along  # options of the parent's item that make this kind read too, when it is not listed
         self.kind = kind
         self.purge = purge

@@ -584,7 +584,9 @@ RETURN = r"""
 community:
   description:
     - With the single-community options, the community as it is after the run (in check mode, as it would be), with
-      its declared topics under C(topics) when O(topics) was given; empty after O(state=absent).
+      its declared topics under C(topics) when O(topics) was given (each with its ID, its name and the fields declared
+      for it; M(tim.chat.tim_community_info) reads all of them) and its permission groups under C(permission_groups)
+      when O(permission_groups) was given; empty after O(state=absent).
     - A community created by this run holds the fields that were sent and the ID the server gave it.
   returned: when the single-community options are used
   type: dict
