@@ -65,6 +65,18 @@ FLOOR_S = COMMUNITIES * TOPICS_PER_COMMUNITY / float(RATE_LIMIT)  # 1,000 create
 ENV_DRIFTED_TOPICS = 20  # in all, ENV_DRIFTED_TOPICS / COMMUNITIES per community
 ENV_DRIFTED_COMMUNITY = 3  # the community whose introduction drifts
 ENV_COLD_TARGET_S = 1.5 * FLOOR_S  # 7.5 s for the whole playbook
+# Issue 16: per community, permission groups with topic permissions on some topics and a few members.
+PERMISSION_GROUPS = 3
+PERMISSION_TOPICS = 10
+PERMISSION_MEMBERS = 5
+# What an env run must read (warm, drift), and what env cold must write.
+ENV_READS = {"get_group_info": 1, "get_topic": COMMUNITIES, "get_permission_group": COMMUNITIES,
+             "get_topic_permission_group": COMMUNITIES * PERMISSION_GROUPS,
+             "get_permission_group_member_list": COMMUNITIES * PERMISSION_GROUPS}
+ENV_COLD_WRITES = {"create_group": COMMUNITIES, "create_topic": COMMUNITIES * TOPICS_PER_COMMUNITY,
+                   "create_permission_group": COMMUNITIES * PERMISSION_GROUPS,
+                   "add_topic_permission_group": COMMUNITIES * PERMISSION_GROUPS,
+                   "add_permission_group_member": COMMUNITIES * PERMISSION_GROUPS}
 WARM_OVER_EMPTY_TARGET_S = 1.5
 APP_DEFINED_KEY = "Team"  # the group custom field the environment sets ("declared in the console")
 SERVICE = "million_group_open_http_svc"
@@ -164,8 +176,21 @@ def env_group_id(community):
     return "@TGS#_bench-env-%d" % community
 
 
+def declared_permission_groups(community):
+    """Issue 16: the permission groups of a community, each with topic permissions on 10 of its topics (by name)
+    and 5 members."""
+    return [dict(permission_group_id="@PMG#_bench-%d-%d" % (community, group), name="Group %d" % group,
+                 permissions=["send_message", "mute_member"] if group == 1 else ["get_history_message"],
+                 topic_permissions=[dict(topic_name="e%d topic %03d" % (community, topic),
+                                         permissions=["send_message", "at_all"])
+                                    for topic in range(group * PERMISSION_TOPICS, (group + 1) * PERMISSION_TOPICS)],
+                 members=["member%d%d%d" % (community, group, member) for member in range(PERMISSION_MEMBERS)])
+            for group in range(1, PERMISSION_GROUPS + 1)]
+
+
 def declared_environment():
-    """The environment of issue 15: 5 communities, each declared whole (its profile and its 200 topics)."""
+    """The environment of issues 15 and 16: 5 communities, each declared whole (its profile, its 200 topics and its
+    permission groups)."""
     return [dict(group_id=env_group_id(c), name="Bench environment %d" % c,
                  introduction="Community %d of the benchmark environment." % c,
                  notification="Be kind in community %d." % c,
@@ -173,7 +198,8 @@ def declared_environment():
                  max_member_count=50000, mute_all_member=False, app_defined_data={APP_DEFINED_KEY: "team-%d" % c},
                  purge_topics=True,
                  topics=[dict(topic_name="e%d topic %03d" % (c, i), introduction="Topic %03d of community %d." % (i, c))
-                         for i in range(TOPICS_PER_COMMUNITY)])
+                         for i in range(TOPICS_PER_COMMUNITY)],
+                 permission_groups=declared_permission_groups(c))
             for c in range(1, COMMUNITIES + 1)]
 
 
@@ -384,7 +410,30 @@ class Bench:
             if got != declared:
                 problems.append("%s has %d topics (%d declared, %d of them as declared)" % (
                     community["group_id"], len(got), len(declared), len(set(got) & set(declared))))
+            problems.extend(self.permission_group_problems(community, dict((t["TopicId"], t["TopicName"]) for t in topics)))
         return problems, len(groups), topic_count
+
+    def permission_group_problems(self, community, topic_names):
+        """Problems of a community's permission groups, their topic permissions and members, as the API has them."""
+        answer = self.rest.call("%s/get_permission_group" % GROUP_SERVICE,
+                                dict(GroupId=community["group_id"], Limit=20, Next=""))
+        held = dict((info["PermissionGroupId"], info) for info in answer.get("PermissionGroupInfoList", []))
+        problems = []
+        for group in community["permission_groups"]:
+            info = held.pop(group["permission_group_id"], None)
+            if info is None:
+                problems.append("%s lacks the permission group %s" % (community["group_id"], group["permission_group_id"]))
+                continue
+            scope = dict(GroupId=community["group_id"], PermissionGroupId=group["permission_group_id"])
+            entries = self.rest.call("%s/get_topic_permission_group" % GROUP_SERVICE, scope)
+            got = sorted(topic_names.get(entry["TopicId"]) for entry in entries.get("TopicPermissionResultList", []))
+            members = self.rest.call("%s/get_permission_group_member_list" % GROUP_SERVICE, dict(scope, Limit=50, Next=""))
+            accounts = sorted(member["Member_Account"] for member in members.get("MemberList", []))
+            if got != sorted(entry["topic_name"] for entry in group["topic_permissions"]) or \
+                    accounts != sorted(group["members"]) or info.get("PermissionGroupName") != group["name"]:
+                problems.append("%s: permission group %s is not as declared" % (community["group_id"], info["PermissionGroupId"]))
+        problems.extend("%s has the undeclared permission group %s" % (community["group_id"], extra) for extra in held)
+        return problems
 
     # --- the scenarios ----------------------------------------------------------------------------------------------
 
@@ -400,14 +449,14 @@ class Bench:
                   "strict refusals %s" % result["strict_refusals"])
 
         # --- environment: the tim.chat.communities role (issue 15) ---------------------------------------------------
-        env_reads = {"get_group_info": 1, "get_topic": COMMUNITIES}
+        env_reads = ENV_READS
         cold = self.playbook("env cold", "environment.yml", [self.env_vars_file])
         problems, groups, topics = self.read_back_environment()
         cold.update(communities_read_back=groups, topics_read_back=topics, read_back_problems=problems)
         results.append(cold)
         check_rc(cold)
         check("env cold: every community and topic created exactly once (writes)",
-              cold["writes"] == {"create_group": COMMUNITIES, "create_topic": COMMUNITIES * TOPICS_PER_COMMUNITY},
+              cold["writes"] == ENV_COLD_WRITES,
               "writes %s" % cold["writes"])
         check("env cold: read back, 5 communities with their profile and exactly their 1,000 topics",
               not problems and groups == COMMUNITIES and topics == COMMUNITIES * TOPICS_PER_COMMUNITY,
@@ -423,13 +472,14 @@ class Bench:
         for number, (warm, empty) in enumerate(zip(warm_runs, empty_runs), 1):
             check_rc(warm)
             check_rc(empty)
-            check("env warm %d: exactly get_group_info 1 + get_topic 5, no write" % number, warm["calls"] == env_reads
+            check("env warm %d: exactly one read per API per community (get_group_info once), no write" % number,
+                  warm["calls"] == env_reads
                   and not warm["writes"], "calls %s, writes %s" % (warm["calls"], warm["writes"]))
             check("empty %d: no API call" % number, not empty["calls"], "calls %s" % empty["calls"])
         differences = [warm["wall_s"] - empty["wall_s"] for warm, empty in zip(warm_runs, empty_runs)]
         cpu_differences = [warm["playbook_cpu_s"] - empty["playbook_cpu_s"] for warm, empty in zip(warm_runs, empty_runs)]
         check_rc(instrumented)
-        check("env warm (instrumented): exactly get_group_info 1 + get_topic 5, no write",
+        check("env warm (instrumented): exactly one read per API per community (get_group_info once), no write",
               instrumented["calls"] == env_reads and not instrumented["writes"],
               "calls %s, writes %s" % (instrumented["calls"], instrumented["writes"]))
         warm = instrumented  # the table's row: its module time, memory and timeline; the pairs below are plain
@@ -537,7 +587,7 @@ def targets(by_name, wrapper_overhead_s, warm_over_empty):
     tim_topic_rss = rss(cold, "tim_topic")
     tim_community_rss = max(rss(env_cold, "tim_community"), rss(env_warm, "tim_community"),
                             rss(env_drift, "tim_community"))
-    env_reads = {"get_group_info": 1, "get_topic": COMMUNITIES}
+    env_reads = ENV_READS
     difference = warm_over_empty["median_difference_s"]
     ratios = dict(
         env_cold_over_floor=round(env_cold["wall_s"] / FLOOR_S, 2),
@@ -550,8 +600,7 @@ def targets(by_name, wrapper_overhead_s, warm_over_empty):
         same_without_wrapper_overhead=round(speedup_unwrapped, 1),
     )
     rows = [
-        ("env cold: each resource created once, read back", env_cold["writes"] == {
-            "create_group": COMMUNITIES, "create_topic": COMMUNITIES * TOPICS_PER_COMMUNITY}
+        ("env cold: each resource created once, read back", env_cold["writes"] == ENV_COLD_WRITES
          and not env_cold["read_back_problems"] and env_cold["topics_read_back"] == COMMUNITIES * TOPICS_PER_COMMUNITY,
          "writes %s; read back %d communities, %d topics" % (env_cold["writes"], env_cold["communities_read_back"],
                                                              env_cold["topics_read_back"])),
@@ -559,7 +608,7 @@ def targets(by_name, wrapper_overhead_s, warm_over_empty):
          "%d throttled; calls %s" % (env_cold["throttled"], env_cold["calls"])),
         ("env cold <= 1.5 x floor (<= %.1f s)" % ENV_COLD_TARGET_S, env_cold["wall_s"] <= ENV_COLD_TARGET_S,
          "%.2f s = %.2f x floor" % (env_cold["wall_s"], env_cold["wall_s"] / FLOOR_S)),
-        ("env warm: 1 get_group_info + 5 get_topic, 0 writes", env_warm["calls"] == env_reads
+        ("env warm: one read per API per community, get_group_info once, 0 writes", env_warm["calls"] == env_reads
          and not env_warm["writes"], "calls %s" % env_warm["calls"]),
         ("env warm - empty <= %.1f s" % WARM_OVER_EMPTY_TARGET_S, difference <= WARM_OVER_EMPTY_TARGET_S,
          "%.2f s (median of %d pairs: %s; CPU %.2f s)" % (
