@@ -672,8 +672,8 @@ def print_table(results, ratios, target_rows, checks, machine):
     for r in results:
         if r["scenario"] in ("env cold", "env warm", "empty", "env drift") and r["timeline"]:
             module_s = " (module process %.2f)" % r["module_seconds"] if r["module_runs"] else ""
-            print("  %-9s %s%s" % (r["scenario"], ", ".join("%s %.2f" % (short_task(name), seconds)
-                                                             for name, seconds in r["timeline"]), module_s))
+            steps = ", ".join("%s %.2f" % (short_task(name), seconds) for name, seconds in r["timeline"])
+            print("  %-9s %s%s" % (r["scenario"], steps, module_s))
     print()
     for row in target_rows:
         print("%-4s %-50s %s" % ("MET" if row["met"] else "MISS", row["target"], row["measured"]))

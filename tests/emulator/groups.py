@@ -184,13 +184,7 @@ def create_group(app, body, request):
     if gtype not in st.GROUP_TYPES:
         raise ApiError(st.INVALID_PARAM, "Type must be one of %s" % ", ".join(st.GROUP_TYPES))
     fields = {"Name": _req_str(body, "Name")}
-    for key, limit in st.GROUP_FIELD_LIMITS:
-        if _present(body, key):
-            val = body[key]
-            if not isinstance(val, str):
-                raise ApiError(st.INVALID_PARAM, "%s must be a string" % key)
-            _check_limit(key, val, limit)
-            fields[key] = val
+    fields.update(_limited_texts(body))
     owner = _user_id(body, "Owner_Account")
     support = body.get("SupportTopic", 0)
     if support is None:
@@ -406,13 +400,7 @@ def modify_group_base_info(app, body, request):
         name = body["Name"]
         if not isinstance(name, str) or name == "":
             raise ApiError(st.INVALID_PARAM, "Name must be a non-empty string")
-    for key, limit in st.GROUP_FIELD_LIMITS:
-        if _present(body, key):
-            val = body[key]
-            if not isinstance(val, str):
-                raise ApiError(st.INVALID_PARAM, "%s must be a string" % key)
-            _check_limit(key, val, limit)
-            updates[key] = val
+    updates.update(_limited_texts(body))
     if _present(body, "MuteAllMember"):
         updates["MuteAllMember"] = _choice(body, "MuteAllMember", ("On", "Off"))
     if _present(body, "ApplyJoinOption"):
@@ -454,6 +442,19 @@ def _may_modify(app, group, account):
         if member["Member_Account"] == account:
             return member["Role"] in ("Owner", "Admin") or group["Type"] in ("Private", "Work")
     return False
+
+
+def _limited_texts(body):
+    """The profile texts of ``body`` (Introduction, Notification, FaceUrl): strings within their byte limits."""
+    texts = {}
+    for key, limit in st.GROUP_FIELD_LIMITS:
+        if _present(body, key):
+            val = body[key]
+            if not isinstance(val, str):
+                raise ApiError(st.INVALID_PARAM, "%s must be a string" % key)
+            _check_limit(key, val, limit)
+            texts[key] = val
+    return texts
 
 
 # --- destroy_group -------------------------------------------------------------------------------

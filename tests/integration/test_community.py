@@ -26,6 +26,22 @@ ASSIGNED_TOPIC = "@TOPIC#_@TOPIC#"
 COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def faulty_run_then_rerun(emulator, communities, seed):
+    """tim_community over ``communities`` while the backend fails 20% of the calls (10002) and drops the answer of
+    20% of the writes after committing them, then, if it failed, one rerun without faults, which must succeed."""
+    emulator.configure(error_rates={"10002": 0.2}, drop_rate=0.2, seed=seed)
+    play = run_play([community_task("faulty run", ignore_errors=True, communities=communities, timeout=3)], emulator)
+    first = play.task("faulty run")
+    faults = emulator.stats()["faults"]
+    emulator.configure(error_rates={}, drop_rate=0)
+    assert faults["drop"] > 0 and faults["error"] > 0, faults
+    assert "retry" in " ".join(first.get("warnings", []))
+    if first["failed"]:  # what failed is named, what was done is kept: one rerun converges
+        rerun = run_play([community_task("rerun", communities=communities)], emulator).task("rerun")
+        assert not rerun["failed"], rerun["msg"]
+    return first
+
+
 def community_task(title, ignore_errors=False, **options):
     """A tim_community task; its own ``name`` option is the community's (module_task's would clash)."""
     task = {"name": title, "tim.chat.tim_community": options}
@@ -472,16 +488,7 @@ def test_fault_run_ends_with_each_community_and_topic_exactly_once(emulator):
     communities = [dict(name=prefix + str(number), introduction="by name", topics=topics) for number in range(3)]
     communities += [dict(group_id="@TGS#_fault%s%d" % (tag, number), name=prefix + "custom %d" % number,
                          mute_all_member=True, topics=topics) for number in range(2)]
-    emulator.configure(error_rates={"10002": 0.2}, drop_rate=0.2, seed=5)
-    play = run_play([community_task("faulty run", ignore_errors=True, communities=communities, timeout=3)], emulator)
-    first = play.task("faulty run")
-    faults = emulator.stats()["faults"]
-    emulator.configure(error_rates={}, drop_rate=0)
-    assert faults["drop"] > 0 and faults["error"] > 0, faults
-    assert "retry" in " ".join(first.get("warnings", []))
-    if first["failed"]:  # what failed is named, what was done is kept: one rerun converges
-        rerun = run_play([community_task("rerun", communities=communities)], emulator).task("rerun")
-        assert not rerun["failed"], rerun["msg"]
+    faulty_run_then_rerun(emulator, communities, seed=5)
     found = communities_by_name(emulator.rest, prefix)
     assert sorted(found) == sorted(community["name"] for community in communities)
     assert all(len(ids) == 1 for ids in found.values()), found  # each community exactly once
@@ -490,7 +497,6 @@ def test_fault_run_ends_with_each_community_and_topic_exactly_once(emulator):
     emulator.reset_stats()
     final = run_play([community_task("converged", communities=communities)], emulator)
     assert not final.task("converged")["changed"] and emulator.writes() == 0
-    print("fault run: %s, first run failed=%s" % (faults, first["failed"]))
 
 
 def test_check_mode_diff_and_results_name_every_changed_community_and_topic(emulator):

@@ -17,6 +17,7 @@ from tests.integration.test_community import (
     between,
     call,
     community_task,
+    faulty_run_then_rerun,
     info_task,
     make_community,
     stats_task,
@@ -112,8 +113,8 @@ def permission_group(rest, group_id, permission_group_id):
 
 def topic_permission_list(rest, group_id, permission_group_id):
     """[(TopicId, Permission)] of a permission group, as the server lists them (a duplicate would show)."""
-    answer = call(rest, GROUP + "get_topic_permission_group", dict(GroupId=group_id,
-                                                                  PermissionGroupId=permission_group_id))
+    body = dict(GroupId=group_id, PermissionGroupId=permission_group_id)
+    answer = call(rest, GROUP + "get_topic_permission_group", body)
     return [(item["TopicId"], item["Permission"]) for item in answer["TopicPermissionResultList"]]
 
 
@@ -815,7 +816,7 @@ def test_info_output_copies_permission_groups_into_another_app_and_the_rerun_cha
                                  members=["ann", "ben"])
     readers = make_permission_group(rest_a, custom, "Readers", community_value("get_history_message"),
                                     topics={custom_topics["Lobby"]: 16}, members=["cat"])
-    team = make_permission_group(rest_a, assigned, "Team", 0, topics={assigned_topics["Chat"]: 127})
+    make_permission_group(rest_a, assigned, "Team", 0, topics={assigned_topics["Chat"]: 127})
     assert readers.startswith(ASSIGNED_PMG) and custom_topics["Lobby"].startswith(custom + ASSIGNED_TOPIC)
     other = start_emulator(sdkappid=1400000079, secret_key="second-app-secret-pg-5eed", strict=True)
     try:
@@ -929,22 +930,12 @@ def test_fault_run_ends_with_each_permission_group_topic_permission_and_member_o
     first_community["purge_permission_groups"] = True
     for declared in first_community["permission_groups"]:
         declared.update(purge_topic_permissions=True, purge_members=True)
-    emulator.configure(error_rates={"10002": 0.2}, drop_rate=0.2, seed=16)
-    play = run_play([community_task("faulty run", ignore_errors=True, communities=communities, timeout=3)], emulator)
-    first = play.task("faulty run")
-    faults = emulator.stats()["faults"]
-    emulator.configure(error_rates={}, drop_rate=0)
-    assert faults["drop"] > 0 and faults["error"] > 0, faults
-    assert "retry" in " ".join(first.get("warnings", []))
-    if first["failed"]:  # what failed is named, what was done is kept: one rerun converges
-        rerun = run_play([community_task("rerun", communities=communities)], emulator).task("rerun")
-        assert not rerun["failed"], rerun["msg"]
+    faulty_run_then_rerun(emulator, communities, seed=16)
     assert_each_once(emulator.rest, communities)
     assert by_name(emulator.rest, group_id)["Helpers"] == [helpers]  # found by name and changed, not made again
     emulator.reset_stats()
     final = run_play([community_task("converged", communities=communities)], emulator)
     assert not final.task("converged")["changed"] and emulator.writes() == 0
-    print("fault run: %s, first run failed=%s %s" % (faults, first["failed"], first.get("msg", "")))
 
 
 def test_ansible_doc_renders_tim_permission_group():
