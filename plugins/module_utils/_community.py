@@ -184,6 +184,8 @@ class CommunityKind(Kind):
 
     def create(self, client, scope, body, recheck):
         body = dict(body, Type="Community", SupportTopic=1)
+        if not body.get("Owner_Account"):
+            body.pop("Owner_Account", None)  # "" (tim_community_info output of a community without owner): none
         if "AppDefinedData" in body:
             body["AppDefinedData"] = [item for item in body["AppDefinedData"] if item["Value"] != ""]
         return naming_keys(lambda: client.write(GROUP_SERVICE, "create_group", body, recheck=recheck),

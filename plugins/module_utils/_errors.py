@@ -30,7 +30,8 @@ ERROR_SENTENCES = {
     10016: "the app's webhook refused the operation",
     10021: "the topic ID is already in use",
     10037: "the community has reached its topic quota",
-    11000: "topics are not enabled for this group (enable the community topic feature)",
+    11000: "topics are not enabled for this group (a community has them only when it is created with them; they "
+           "cannot be turned on afterwards)",
     110003: "the topic has been deleted",
     60009: "the Chat backend does not know this API service",
     60010: "the identifier is not an app admin account (REST API calls need one)",

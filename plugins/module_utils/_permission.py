@@ -19,6 +19,7 @@ from ansible_collections.tim.chat.plugins.module_utils._parallel import run_conc
 from ansible_collections.tim.chat.plugins.module_utils._errors import TimApiError
 from ansible_collections.tim.chat.plugins.module_utils._ids import printable_ascii_problem
 from ansible_collections.tim.chat.plugins.module_utils._topic import TOPIC
+from ansible_collections.tim.chat.plugins.module_utils._validation import byte_length
 
 PERMISSION_GROUP_PREFIX = "@PMG#_"
 ASSIGNED_PERMISSION_GROUP_PREFIX = "@PMG#_@PMG#"
@@ -28,6 +29,7 @@ PERMISSION_GROUP_PAGE = 20
 TOPIC_PERMISSION_BATCH = 50
 # add/delete_permission_group_member take at most 100 members a call; the member list pages hold at most 50.
 MEMBER_BATCH = 100
+ACCOUNT_MAX_BYTES = 32  # a UserID (account-import.md)
 MEMBER_PAGE = 50
 # Per-item codes meaning "no such permission group"; the answer of add_permission_group_member for a member that is
 # in the permission group already.
@@ -211,6 +213,12 @@ class MemberKind(Kind):
     name_option = "member_account"
     batch = MEMBER_BATCH
     scope_noun = "permission group"
+
+    def id_problem(self, scope, resource_id):
+        if byte_length(resource_id) > ACCOUNT_MAX_BYTES:
+            return "member_account is %d bytes, and an account (UserID) has at most %d" % (
+                byte_length(resource_id), ACCOUNT_MAX_BYTES)
+        return None
 
     def scope_label(self, scope):
         return in_permission_group(scope)

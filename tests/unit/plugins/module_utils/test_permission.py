@@ -93,3 +93,11 @@ def test_batched_kinds_are_written_up_to_their_batch_per_call_and_scope():
     jobs = _jobs(changes)
     assert [len(job) for job in jobs] == [50, 50, 20, 3]
     assert all(len(set(change.declaration for change in job)) == 1 for job in jobs)
+
+
+def test_a_member_account_has_at_most_32_bytes():
+    from ansible_collections.tim.chat.plugins.module_utils._permission import MEMBER
+    declaration = Declaration(MEMBER, (GROUP, "@PMG#_x"), [dict(member_account="a" * 32), dict(member_account="b" * 33)])
+    problems = validation_problems(declaration)
+    assert problems == ["members[1] member 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb': member_account is 33 bytes, and an "
+                        "account (UserID) has at most 32"]
