@@ -195,6 +195,7 @@ def test_create_by_custom_id_with_topics_check_then_change_then_rerun(emulator):
     assert (held["Releases"]["TopicId"], held["Releases"]["MuteAllMember"]) == (releases, "On")
 
 
+@pytest.mark.once
 def test_create_by_name_then_the_rerun_finds_it_by_name(emulator):
     name = "by name " + unique()
     play = run_play([
@@ -215,6 +216,7 @@ def test_create_by_name_then_the_rerun_finds_it_by_name(emulator):
     assert communities_by_name(emulator.rest, name) == {name: [group_id]}
 
 
+@pytest.mark.once
 def test_two_communities_with_the_name_fail_naming_both_before_any_write(emulator):
     tag = unique()
     twin = "twin " + tag
@@ -241,6 +243,7 @@ def test_two_communities_with_the_name_fail_naming_both_before_any_write(emulato
     assert group(emulator.rest, first)["Introduction"] == group(emulator.rest, second)["Introduction"] == ""
 
 
+@pytest.mark.once
 def test_modify_sends_only_the_changed_field_and_an_empty_string_clears(emulator):
     tag = unique()
     group_id, _ids = make_community(emulator.rest, "@TGS#_mod" + tag, "Mod " + tag, Introduction="intro",
@@ -277,6 +280,7 @@ def test_modify_sends_only_the_changed_field_and_an_empty_string_clears(emulator
         "Mod " + tag, "intro", "n2", "")
 
 
+@pytest.mark.once
 def test_app_defined_data_compares_the_given_keys_and_an_undeclared_key_fails(emulator):
     emulator.configure(app_defined_keys=["team", "cost"])
     tag = unique()
@@ -318,6 +322,7 @@ def test_app_defined_data_compares_the_given_keys_and_an_undeclared_key_fails(em
     assert calls[GROUP + "create_group"] == 1 and calls[GROUP + "modify_group_base_info"] == 2
 
 
+@pytest.mark.once
 def test_absent_deletes_the_community_with_its_topics_and_a_missing_one_changes_nothing(emulator):
     tag = unique()
     group_id, _ids = make_community(emulator.rest, "@TGS#_gone" + tag, "Gone " + tag,
@@ -499,6 +504,7 @@ def test_fault_run_ends_with_each_community_and_topic_exactly_once(emulator):
     assert not final.task("converged")["changed"] and emulator.writes() == 0
 
 
+@pytest.mark.once
 def test_check_mode_diff_and_results_name_every_changed_community_and_topic(emulator):
     tag = unique()
     kept, kept_topics = make_community(
@@ -564,6 +570,7 @@ def test_check_mode_diff_and_results_name_every_changed_community_and_topic(emul
     assert group(emulator.rest, doomed) is None and group(emulator.rest, kept)["Introduction"] == "new"
 
 
+@pytest.mark.once
 def test_another_owner_of_an_existing_community_is_a_warning_and_nothing_changes(emulator):
     tag = unique()
     group_id = call(emulator.rest, GROUP + "create_group", dict(
@@ -592,6 +599,7 @@ def test_another_owner_of_an_existing_community_is_a_warning_and_nothing_changes
     assert group(emulator.rest, "@TGS#_own2" + tag)["Owner_Account"] == "alice"
 
 
+@pytest.mark.once
 def test_info_reports_missing_ids_non_communities_and_app_defined_data(emulator):
     emulator.configure(app_defined_keys=["team"])
     tag = unique()

@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
 import json
 import os
 import subprocess
@@ -237,6 +238,7 @@ def test_create_by_custom_id_and_by_name_check_then_change_then_rerun(emulator):
     assert topic_permissions(emulator.rest, group_id, readers) == {topics["News"]: 16}
 
 
+@pytest.mark.once
 def test_a_lost_create_answer_finds_the_new_permission_group_by_name(emulator):
     """The server gives the new ID in the answer; when that answer is lost, the permission group is found by its
     name, and is created once."""
@@ -266,6 +268,7 @@ def test_a_lost_create_answer_finds_the_new_permission_group_by_name(emulator):
     assert emulator.calls()[GROUP + "create_permission_group"] == 1 and emulator.stats()["faults"]["drop"] == 1
 
 
+@pytest.mark.once
 def test_changing_permissions_sends_only_permission(emulator):
     tag = unique()
     group_id, topics = make_community(emulator.rest, "@TGS#_pgm" + tag, "PG modify " + tag,
@@ -311,6 +314,7 @@ def test_changing_permissions_sends_only_permission(emulator):
     assert member_list(emulator.rest, group_id, editors) == ["alice"]
 
 
+@pytest.mark.once
 def test_topic_permissions_added_changed_and_purged_by_topic_id_and_name(emulator):
     tag = unique()
     group_id, topics = make_community(emulator.rest, "@TGS#_pgt" + tag, "PG topics " + tag, topics=[
@@ -360,6 +364,7 @@ def test_topic_permissions_added_changed_and_purged_by_topic_id_and_name(emulato
         topics["Alpha"]: 24, topics["Beta"]: 64, topics["Delta"]: 3}
 
 
+@pytest.mark.once
 def test_topic_permission_on_a_topic_created_in_the_same_run(emulator):
     """Nested in tim_community: a permission group names, by name, a topic that the same run creates (and one that
     the run renames is named by its new name)."""
@@ -411,6 +416,7 @@ def test_topic_permission_on_a_topic_created_in_the_same_run(emulator):
     assert topic_ids(emulator.rest, group_id) == {"Fresh": fresh, "New name": topics["Old name"]}
 
 
+@pytest.mark.once
 def test_members_added_and_purged_across_the_batch_limit(emulator):
     tag = unique()
     group_id, _topics = make_community(emulator.rest, "@TGS#_pgb" + tag, "PG members " + tag)
@@ -468,6 +474,7 @@ def test_members_added_and_purged_across_the_batch_limit(emulator):
     assert member_list(emulator.rest, group_id, crowd) == kept
 
 
+@pytest.mark.once
 def test_list_form_results_name_every_change_and_purge_deletes_the_others(emulator):
     tag = unique()
     group_id, topics = make_community(emulator.rest, "@TGS#_pgr" + tag, "PG results " + tag, topics=[
@@ -539,6 +546,7 @@ def test_list_form_results_name_every_change_and_purge_deletes_the_others(emulat
     assert calls[GROUP + "destroy_permission_group"] == 1 and calls[GROUP + "create_permission_group"] == 1
 
 
+@pytest.mark.once
 def test_purge_permission_groups_in_tim_community(emulator):
     tag = unique()
     group_id, _topics = make_community(emulator.rest, "@TGS#_pgp" + tag, "PG purge " + tag)
@@ -573,6 +581,7 @@ def test_purge_permission_groups_in_tim_community(emulator):
     assert by_name(emulator.rest, group_id) == {"Keep": [keep]} and by_name(emulator.rest, emptied) == {}
 
 
+@pytest.mark.once
 def test_absent_deletes_and_absent_on_a_missing_permission_group_changes_nothing(emulator):
     tag = unique()
     group_id, _topics = make_community(emulator.rest, "@TGS#_pga" + tag, "PG absent " + tag)
@@ -758,6 +767,7 @@ def assert_each_once(rest, communities):
             assert Counter(member_list(rest, group_id, permission_group_id)) == Counter(declared["members"])
 
 
+@pytest.mark.once
 def test_nested_list_form_reports_the_calls_of_the_first_and_second_run(emulator):
     tag = unique()
     communities = nested_communities(tag)
@@ -804,6 +814,7 @@ def test_nested_list_form_reports_the_calls_of_the_first_and_second_run(emulator
             for community in second["communities"]] == ["@PMG#_admins"] * 3
 
 
+@pytest.mark.once
 def test_info_output_copies_permission_groups_into_another_app_and_the_rerun_changes_nothing(emulator):
     tag = unique()
     rest_a = emulator.rest
@@ -889,6 +900,7 @@ def test_info_output_copies_permission_groups_into_another_app_and_the_rerun_cha
     assert emulator.writes() == 0  # app A was only read
 
 
+@pytest.mark.once
 def test_info_reads_the_permission_groups_of_a_community_without_topics(emulator):
     """A community created without topics may have permission groups (members, community permissions); it has no
     topic permissions to read, and reading the app does not fail on it."""
@@ -915,6 +927,7 @@ def test_info_reads_the_permission_groups_of_a_community_without_topics(emulator
     assert emulator.writes() == 0
 
 
+@pytest.mark.once
 def test_fault_run_ends_with_each_permission_group_topic_permission_and_member_once(emulator):
     tag = unique()
     communities = nested_communities(tag, members=12)

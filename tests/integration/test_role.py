@@ -4,6 +4,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
 import json
 import os
 import re
@@ -93,6 +94,7 @@ def test_first_run_creates_second_run_changes_and_writes_nothing(emulator):
         assert (entry["changed"], entry["created"], entry["modified"], entry["deleted"]) == (False, 0, 0, 0)
 
 
+@pytest.mark.once
 def test_drift_is_put_back_and_counted_as_modified(emulator):
     group_id = emulator.community()
     communities = [{"group_id": group_id, "topics": declared("General", "Help", introduction="Be nice.")}]
@@ -127,6 +129,7 @@ def test_check_mode_reports_and_writes_nothing(emulator):
     assert "topic 'Random' (new)" in play.stdout
 
 
+@pytest.mark.once
 def test_purge_removes_an_unlisted_topic(emulator):
     group_id = emulator.community()
     stray = emulator.rest.create_topic(group_id, "Stray")
@@ -212,6 +215,7 @@ def test_role_dict_wins_per_option_over_module_defaults(emulator):
     assert role_result(without_dict, APPLY)["status"] == "failed"
 
 
+@pytest.mark.once
 def test_connection_from_environment_variables(emulator):
     group_id = emulator.community()
     env = dict(TIM_SDKAPPID=str(emulator.process.sdkappid), TIM_SECRET_KEY=emulator.process.secret_key,
@@ -221,6 +225,7 @@ def test_connection_from_environment_variables(emulator):
     assert summary(play)[group_id]["created"] == 1
 
 
+@pytest.mark.once
 def test_import_src_seeds_topics_then_the_declared_ones_apply(emulator, tmp_path):
     source_group = emulator.community()
     group_id = emulator.community()
@@ -307,6 +312,7 @@ def environment(tag):
     ]
 
 
+@pytest.mark.once
 def test_whole_environment_from_nothing_check_apply_rerun_and_drift(emulator):
     communities = environment("-1")
     reads = {"group_open_http_svc/get_group_info": 1}
@@ -349,6 +355,7 @@ def test_whole_environment_from_nothing_check_apply_rerun_and_drift(emulator):
     assert emulator.names("@TGS#_env-engineering-1") == ["General", "Help", "Releases"]
 
 
+@pytest.mark.once
 def test_bad_input_in_the_second_community_writes_nothing_and_sets_the_result(emulator):
     communities = environment("-2")[:2]
     communities[1]["topics"] = communities[1]["topics"] + [{"topic_name": "x" * 31}]
@@ -360,6 +367,7 @@ def test_bad_input_in_the_second_community_writes_nothing_and_sets_the_result(em
     assert emulator.calls() == {} and emulator.writes() == 0  # not even a read
 
 
+@pytest.mark.once
 def test_a_failure_part_way_names_what_was_done_and_what_failed_per_community(emulator, webhook):
     webhook.configure(refuse={"forbidden": 10150})
     emulator.configure(callback_url=webhook.url, callback_token="hook-token")

@@ -99,6 +99,7 @@ def test_a_new_muted_topic_is_created_then_modified(emulator):
     assert calls["million_group_open_http_svc/modify_topic"] == 1
 
 
+@pytest.mark.once
 def test_bulk_200_then_update_some_then_purge(emulator):
     group = emulator.community()
     topics = [dict(topic_name="topic-%03d" % number, introduction="intro %d" % number) for number in range(200)]
@@ -225,6 +226,7 @@ def test_bulk_validation_names_the_item_and_writes_nothing(emulator):
     assert emulator.rest.topics(group) == []
 
 
+@pytest.mark.once
 def test_webhook_refusal_fails_clearly_keeps_the_others_and_rerun_converges(emulator, webhook):
     group = emulator.community()
     webhook.configure(refuse={"forbidden": 1, "reserved": 10150})
@@ -253,6 +255,7 @@ def test_webhook_refusal_fails_clearly_keeps_the_others_and_rerun_converges(emul
     assert emulator.names(group) == sorted(topic["topic_name"] for topic in topics)
 
 
+@pytest.mark.once
 def test_fault_run_ends_with_each_wanted_topic_exactly_once(emulator):
     group = emulator.community()
     emulator.configure(latency_ms=20, error_rates={"10002": 0.1}, drop_rate=0.1, http_502_rate=0.05, seed=7)

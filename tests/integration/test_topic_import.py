@@ -4,6 +4,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
 import json
 
 import yaml
@@ -92,6 +93,7 @@ def test_import_list_keeps_create_time_fires_no_callback_and_reruns_nothing(emul
     assert all(name == "Created" for _command, name in commands), commands
 
 
+@pytest.mark.once
 def test_import_from_json_and_yaml_files(emulator, tmp_path):
     source = emulator.community()
     emulator.rest.create_topic(source, "General", TopicId=source + "@TOPIC#_general", Notification="Hi")
@@ -158,6 +160,7 @@ def test_import_from_json_and_yaml_files(emulator, tmp_path):
     assert emulator.writes() == 6
 
 
+@pytest.mark.once
 def test_copy_a_community_to_another_app(emulator):
     source = emulator.community()
     rest_a = emulator.rest
