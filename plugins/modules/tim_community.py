@@ -363,68 +363,54 @@ options:
         description: See O(purge_topics); defaults to O(purge_topics).
         type: bool
       permission_groups:
-        description:
-          - The permission groups of the community - who may do what in it and in which topic - converged in the same run
-            as M(tim.chat.tim_permission_group) does (see O(permission_groups)), with the same keys. A permission group is found by
-            C(permission_group_id), else by its exact C(name).
-          - Declaring permission groups reads the community's topics too, to find the topics named in C(topic_permissions).
-          - Permission groups take effect once the feature is enabled on the community, which turns its admins into
-            ordinary members. The REST field that enables it is not documented; enable it in the console or with the SDK.
+        description: See O(permission_groups).
         type: list
         elements: dict
         suboptions:
           permission_group_id:
-            description: ID of the permission group; a custom ID starts with C(@PMG#_). Left out, the server assigns one.
+            description: See O(permission_groups[].permission_group_id).
             type: str
           name:
-            description: Name of the permission group, at most 150 bytes. Required to create it.
+            description: See O(permission_groups[].name).
             type: str
           permissions:
-            description:
-              - What its members may do in the whole community, by name (the permission bits 0 to 10).
-              - V(manage_group_info), V(manage_group_member), V(manage_permission_group_info),
-                V(manage_permission_group_member), V(manage_topic_in_community), V(mute_member), V(send_message),
-                V(at_all), V(get_history_message), V(revoke_other_member_message), V(ban_member).
+            description: See O(permission_groups[].permissions).
             type: list
             elements: str
           custom_string:
-            description: Custom string of the permission group, at most 3000 bytes.
+            description: See O(permission_groups[].custom_string).
             type: str
           state:
-            description: V(present), or V(absent) to delete the permission group; defaults to the community's state.
+            description: See O(permission_groups[].state).
             type: str
             choices: [present, absent]
           topic_permissions:
-            description:
-              - What its members may do in given topics. Each names a topic by C(topic_id) or C(topic_name) (a topic of
-                the community, or one this run creates) and lists C(permissions) by name - V(manage_topic),
-                V(manage_topic_permission), V(mute_member), V(send_message), V(get_history_message),
-                V(revoke_other_member_message), V(at_all) (the topic permission bits 0 to 6).
+            description: See O(permission_groups[].topic_permissions).
             type: list
             elements: dict
             suboptions:
               topic_id:
-                description: ID of the topic.
+                description: See O(permission_groups[].topic_permissions[].topic_id).
                 type: str
               topic_name:
-                description: Exact name of the topic.
+                description: See O(permission_groups[].topic_permissions[].topic_name).
                 type: str
               permissions:
-                description: The topic permissions, by name.
+                description: See O(permission_groups[].topic_permissions[].permissions).
                 type: list
                 elements: str
               permission_value:
                 description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
                 type: raw
           purge_topic_permissions:
-            description: Remove the topic permissions of the permission group that C(topic_permissions) does not list.
+            description: See O(permission_groups[].purge_topic_permissions).
             type: bool
           members:
-            description: Accounts that are members of the permission group.
+            description: See O(permission_groups[].members).
             type: list
             elements: str
           purge_members:
-            description: Remove the members of the permission group that C(members) does not list.
+            description: See O(permission_groups[].purge_members).
             type: bool
           member_count:
             description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
@@ -433,9 +419,7 @@ options:
             description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
             type: raw
       purge_permission_groups:
-        description:
-          - Delete every permission group of the community that O(permission_groups) does not name. Needs
-            O(permission_groups) (an empty list deletes every one).
+        description: See O(purge_permission_groups).
         type: bool
       import_topics:
         description: See O(import_topics).
@@ -443,32 +427,32 @@ options:
         elements: dict
         suboptions:
           topic_id:
-            description: ID of the topic in its source community; moved onto the community's ID.
+            description: See O(import_topics[].topic_id).
             type: str
           topic_name:
-            description: Name of the topic, at most 30 bytes.
+            description: See O(import_topics[].topic_name).
             type: str
             required: true
           from_account:
-            description: The member account the topic is imported as.
+            description: See O(import_topics[].from_account).
             type: str
           custom_string:
-            description: Custom string, at most 3000 bytes.
+            description: See O(import_topics[].custom_string).
             type: str
           face_url:
-            description: Profile photo URL, at most 100 bytes.
+            description: See O(import_topics[].face_url).
             type: str
           notification:
-            description: Notice, at most 300 bytes.
+            description: See O(import_topics[].notification).
             type: str
           introduction:
-            description: Introduction, at most 240 bytes.
+            description: See O(import_topics[].introduction).
             type: str
           create_time:
-            description: When the topic was created, in unix seconds; kept by the import.
+            description: See O(import_topics[].create_time).
             type: int
           mute_all_member:
-            description: Whether all members are muted (set by a modify after the import).
+            description: See O(import_topics[].mute_all_member).
             type: bool
           group_id:
             description: Read-only key; ignored.
