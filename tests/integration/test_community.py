@@ -54,16 +54,28 @@ def info_task(name, register, **options):
     return module_task("tim.chat.tim_community_info", name, register=register, **options)
 
 
-def stats_task(emulator, name):
-    """A task that records the emulator's counters at this point of the play (the admin endpoint is not counted)."""
-    return {"name": name, "ansible.builtin.uri": dict(url=emulator.url + "/_emulator/stats", return_content=True)}
+def run_counted(emulator, tasks, **play_options):
+    """Run ``tasks`` in one play, the emulator's counters recorded after each (the admin endpoint is not counted).
+
+    Returns the play and, per task name, what the emulator counted while that task ran (0 counts left out): the API
+    calls it received (``calls``), the writes it committed (``writes``) and the faults (``faults``: ``throttled``...).
+    """
+    emulator.reset_stats()
+    steps = []
+    for task in tasks:
+        steps += [task, {"name": "counters after " + task["name"],
+                         "ansible.builtin.uri": dict(url=emulator.url + "/_emulator/stats", return_content=True)}]
+    play = run_play(steps, emulator, **play_options)
+    during, start = {}, {}
+    for task in tasks:
+        end = play.task("counters after " + task["name"])["json"]
+        during[task["name"]] = dict((table, _increase(start.get(table, {}), end[table]))
+                                    for table in ("calls", "writes", "faults"))
+        start = end
+    return play, during
 
 
-def between(play, before, after, table="calls"):
-    """What the emulator counted between two stats_task tasks of a play (0 counts left out): the API calls it
-    received (``calls``), the writes it committed (``writes``) or the faults (``faults``: ``throttled``...)."""
-    start = play.task(before)["json"][table] if before else {}
-    end = play.task(after)["json"][table]
+def _increase(start, end):
     counts = dict((key, count - start.get(key, 0)) for key, count in end.items())
     return dict((key, count) for key, count in counts.items() if count)
 
@@ -382,21 +394,15 @@ def test_five_communities_of_fifty_topics_read_once_and_rerun_writes_nothing(emu
                         introduction="community %d" % number,
                         topics=[dict(topic_name="t-%02d" % topic, notification="n%d" % topic) for topic in range(50)])
                    for number in range(5)]
-    emulator.reset_stats()
-    play = run_play([
+    play, during = run_counted(emulator, [
         dict(community_task("check", communities=communities), check_mode=True),
-        stats_task(emulator, "after check"),
-        community_task("first run", communities=communities),
-        stats_task(emulator, "after first run"),
-        community_task("second run", communities=communities),
-        stats_task(emulator, "after second run"),
-    ], emulator)
-    check, first, second = play.task("check"), play.task("first run"), play.task("second run")
-    runs = (("check", None, "after check"), ("first", "after check", "after first run"),
-            ("second", "after first run", "after second run"))
-    tables = dict((run, between(play, start, end)) for run, start, end in runs)
-    committed = dict((run, between(play, start, end, "writes")) for run, start, end in runs)
-    throttled = dict((run, between(play, start, end, "faults").get("throttled", 0)) for run, start, end in runs)
+        community_task("first", communities=communities),
+        community_task("second", communities=communities),
+    ])
+    check, first, second = play.task("check"), play.task("first"), play.task("second")
+    tables = dict((run, counted["calls"]) for run, counted in during.items())
+    committed = dict((run, counted["writes"]) for run, counted in during.items())
+    throttled = dict((run, counted["faults"].get("throttled", 0)) for run, counted in during.items())
     print("5 x 50 call tables: %s; committed writes: %s; throttled: %s" % (tables, committed, throttled))
     assert tables["check"] == {GROUP + "get_group_info": 1}
     # The new communities' topics are not read: there are none yet. Each community and topic is written once; a

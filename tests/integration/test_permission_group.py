@@ -15,13 +15,12 @@ from collections import Counter
 from tests.emulator.launcher import start_emulator
 from tests.integration.conftest import run_play
 from tests.integration.test_community import (
-    between,
     call,
     community_task,
     faulty_run_then_rerun,
     info_task,
     make_community,
-    stats_task,
+    run_counted,
     unique,
     writes_in,
 )
@@ -424,21 +423,14 @@ def test_members_added_and_purged_across_the_batch_limit(emulator):
     everyone = ["user%03d" % number for number in range(150)]
     kept = everyone[:30]
     ident = dict(group_id=group_id, permission_group_id=crowd, name="Crowd")
-    emulator.reset_stats()
-    play = run_play([
+    play, during = run_counted(emulator, [
         pg_task("check add", check_mode=True, members=everyone, **ident),
-        stats_task(emulator, "after check"),
         pg_task("add 150", members=everyone, **ident),
-        stats_task(emulator, "after add"),
         pg_task("add again", members=everyone, **ident),
-        stats_task(emulator, "after add again"),
         pg_task("check purge", check_mode=True, members=kept, purge_members=True, **ident),
-        stats_task(emulator, "after check purge"),
         pg_task("purge 120", members=kept, purge_members=True, **ident),
-        stats_task(emulator, "after purge"),
         pg_task("purge again", members=kept, purge_members=True, **ident),
-        stats_task(emulator, "after purge again"),
-    ], emulator, diff=True)
+    ], diff=True)
     parent = pair(group_id, crowd)
     for name in ("check add", "add 150"):
         result = play.task(name)
@@ -456,21 +448,18 @@ def test_members_added_and_purged_across_the_batch_limit(emulator):
         assert not play.task(name)["changed"] and play.task(name)["changes"] == []
     assert play.task("purge again")["permission_group"]["members"] == kept
     assert play.task("purge again")["permission_group"]["member_count"] == 30
-    tables = dict((end, between(play, start, end)) for start, end in (
-        (None, "after check"), ("after check", "after add"), ("after add", "after add again"),
-        ("after add again", "after check purge"), ("after check purge", "after purge"),
-        ("after purge", "after purge again")))
+    tables = dict((name, counted["calls"]) for name, counted in during.items())
     member_page = GROUP + "get_permission_group_member_list"
     reads = {GROUP + "get_group_info": 1, TOPIC + "get_topic": 1, GROUP + "get_permission_group": 1}
-    assert tables["after check"] == reads  # a new permission group: no member to read
+    assert tables["check add"] == reads  # a new permission group: no member to read
     # 150 members: 2 add calls of at most 100; read back in pages of 50.
-    assert tables["after add"] == dict(reads, **{GROUP + "create_permission_group": 1,
-                                                 GROUP + "add_permission_group_member": 2})
-    assert tables["after add again"] == dict(reads, **{member_page: 3})
-    assert tables["after check purge"] == dict(reads, **{member_page: 3})
+    assert tables["add 150"] == dict(reads, **{GROUP + "create_permission_group": 1,
+                                               GROUP + "add_permission_group_member": 2})
+    assert tables["add again"] == dict(reads, **{member_page: 3})
+    assert tables["check purge"] == dict(reads, **{member_page: 3})
     # 120 to remove: 2 delete calls of at most 100.
-    assert tables["after purge"] == dict(reads, **{member_page: 3, GROUP + "delete_permission_group_member": 2})
-    assert tables["after purge again"] == dict(reads, **{member_page: 1})
+    assert tables["purge 120"] == dict(reads, **{member_page: 3, GROUP + "delete_permission_group_member": 2})
+    assert tables["purge again"] == dict(reads, **{member_page: 1})
     assert member_list(emulator.rest, group_id, crowd) == kept
 
 
@@ -771,20 +760,14 @@ def assert_each_once(rest, communities):
 def test_nested_list_form_reports_the_calls_of_the_first_and_second_run(emulator):
     tag = unique()
     communities = nested_communities(tag)
-    emulator.reset_stats()
-    play = run_play([
+    play, during = run_counted(emulator, [
         dict(community_task("check", communities=communities), check_mode=True),
-        stats_task(emulator, "after check"),
-        community_task("first run", communities=communities),
-        stats_task(emulator, "after first run"),
-        community_task("second run", communities=communities),
-        stats_task(emulator, "after second run"),
-    ], emulator, diff=True)
-    check, first, second = play.task("check"), play.task("first run"), play.task("second run")
-    runs = (("check", None, "after check"), ("first", "after check", "after first run"),
-            ("second", "after first run", "after second run"))
-    tables = dict((run, between(play, start, end)) for run, start, end in runs)
-    committed = dict((run, between(play, start, end, "writes")) for run, start, end in runs)
+        community_task("first", communities=communities),
+        community_task("second", communities=communities),
+    ], diff=True)
+    check, first, second = play.task("check"), play.task("first"), play.task("second")
+    tables = dict((run, counted["calls"]) for run, counted in during.items())
+    committed = dict((run, counted["writes"]) for run, counted in during.items())
     for run in ("check", "first", "second"):
         print("nested list form, %s run: %d calls" % (run, sum(tables[run].values())))
         for api, count in sorted(tables[run].items()):
