@@ -184,29 +184,26 @@ def check_custom_permission_group_id(pgid):
                    % AUTO_PMG_PREFIX)
 
 
-def _members(body):
-    items = _array(body, "MemberList", MAX_MEMBERS_PER_CALL)
-    accounts = []
+def _object_array(body, key, maximum, fields):
+    """The items of the array ``key``, each an object of exactly the (required) ``fields``: (where, item) pairs."""
+    items = _array(body, key, maximum)
     for i, item in enumerate(items):
-        where = "MemberList[%d]." % i
         if not isinstance(item, dict):
-            raise _bad("MemberList[%d] must be an object {Member_Account}" % i)
-        _check_fields(item, ("Member_Account",), (), where)
-        accounts.append(_string(item, "Member_Account", where, limit=MAX_USERID_BYTES))
-    return accounts
+            raise _bad("%s[%d] must be an object {%s}" % (key, i, ", ".join(fields)))
+        where = "%s[%d]." % (key, i)
+        _check_fields(item, fields, (), where)
+        yield where, item
+
+
+def _members(body):
+    return [_string(item, "Member_Account", where, limit=MAX_USERID_BYTES)
+            for where, item in _object_array(body, "MemberList", MAX_MEMBERS_PER_CALL, ("Member_Account",))]
 
 
 def _topic_permissions(body):
-    items = _array(body, "TopicPermissionList", MAX_TOPIC_ITEMS_PER_CALL)
-    out = []
-    for i, item in enumerate(items):
-        where = "TopicPermissionList[%d]." % i
-        if not isinstance(item, dict):
-            raise _bad("TopicPermissionList[%d] must be an object {TopicId, Permission}" % i)
-        _check_fields(item, ("TopicId", "Permission"), (), where)
-        tid = _string(item, "TopicId", where)
-        out.append((tid, _permission(item, "Permission", TOPIC_PERMISSION_BITS, "topic", where)))
-    return out
+    return [(_string(item, "TopicId", where), _permission(item, "Permission", TOPIC_PERMISSION_BITS, "topic", where))
+            for where, item in _object_array(body, "TopicPermissionList", MAX_TOPIC_ITEMS_PER_CALL,
+                                             ("TopicId", "Permission"))]
 
 
 # --- paging cursors (opaque strings, "" = first page / no more pages) --------------------------

@@ -147,21 +147,9 @@ class Emulator(object):
             if key not in DEFAULT_CONFIG:
                 raise ConfigError("unknown config key %r" % key)
             if key in _FLOAT_KEYS:
-                if val is None:
-                    val = DEFAULT_CONFIG[key]
-                try:
-                    val = float(val)
-                except (TypeError, ValueError):
-                    raise ConfigError("%s must be a number" % key)
-                if val < 0:
-                    raise ConfigError("%s must be >= 0" % key)
+                val = _number(DEFAULT_CONFIG[key] if val is None else val, key)
             elif key in _RATE_KEYS:
-                try:
-                    val = float(val or 0)
-                except (TypeError, ValueError):
-                    raise ConfigError("%s must be a number" % key)
-                if not 0 <= val <= 1:
-                    raise ConfigError("%s must be within [0, 1]" % key)
+                val = _number(val or 0, key, at_most=1)
             elif key == "error_rates":
                 if val is None:
                     val = {}
@@ -296,6 +284,17 @@ class StrictRefusal(st.ApiError):
     """A request refused by --strict (counted in stats "strict_refusals")."""
 
 
+def _number(value, label, at_most=None):
+    """``value`` as a float of at least 0 (and at most ``at_most``), else a ConfigError naming ``label``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError("%s must be a number" % label)
+    if (number < 0) if at_most is None else not 0 <= number <= at_most:
+        raise ConfigError("%s must be %s" % (label, ">= 0" if at_most is None else "within [0, %g]" % at_most))
+    return number
+
+
 def _command_rate_limits(val):
     if val is None:
         return {}
@@ -306,13 +305,7 @@ def _command_rate_limits(val):
         service, _sep, name = str(key).partition("/")
         if (service, name) not in COMMANDS:
             raise ConfigError("command_rate_limits: unknown command %r (use service/command)" % key)
-        try:
-            limit = float(limit)
-        except (TypeError, ValueError):
-            raise ConfigError("command_rate_limits: %s must be a number" % key)
-        if limit < 0:
-            raise ConfigError("command_rate_limits: %s must be >= 0" % key)
-        out[key] = limit
+        out[key] = _number(limit, "command_rate_limits: %s" % key)
     return out
 
 

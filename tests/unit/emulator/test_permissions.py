@@ -134,15 +134,20 @@ def test_twenty_permission_groups_per_community(client, gid):
     create_pg(client, gid, name="g20")
 
 
+def create_or_modify(client, command, gid, pgid, **fields):
+    """create_permission_group (with the name and permission it requires, unless ``fields`` give them) or
+    modify_permission_group of ``pgid``, sending ``fields``."""
+    if command == "create_permission_group":
+        body = dict({"PermissionGroupName": "n", "Permission": 0}, **fields)
+    else:
+        body = dict(fields, PermissionGroupId=pgid)
+    return call(client, command, dict(body, GroupId=gid))
+
+
 @pytest.mark.parametrize("command", ["create_permission_group", "modify_permission_group"])
 def test_name_limit_150_bytes(client, gid, pgid, command):
     def run(name):
-        body = {"GroupId": gid, "PermissionGroupName": name}
-        if command == "create_permission_group":
-            body["Permission"] = 0
-        else:
-            body["PermissionGroupId"] = pgid
-        return call(client, command, body)
+        return create_or_modify(client, command, gid, pgid, PermissionGroupName=name)
     assert run("a" * 150)["ErrorCode"] == 0
     out = run("a" * 151)
     assert out["ErrorCode"] == 10004 and "PermissionGroupName" in out["ErrorInfo"]
@@ -155,12 +160,7 @@ def test_name_limit_150_bytes(client, gid, pgid, command):
 @pytest.mark.parametrize("command", ["create_permission_group", "modify_permission_group"])
 def test_custom_string_limit_3000_bytes(client, gid, pgid, command):
     def run(value):
-        body = {"GroupId": gid, "CustomString": value}
-        if command == "create_permission_group":
-            body.update(PermissionGroupName="n", Permission=0)
-        else:
-            body["PermissionGroupId"] = pgid
-        return call(client, command, body)
+        return create_or_modify(client, command, gid, pgid, CustomString=value)
     assert run("a" * 3000)["ErrorCode"] == 0
     out = run("a" * 3001)
     assert out["ErrorCode"] == 10004 and "CustomString" in out["ErrorInfo"]
@@ -177,12 +177,7 @@ def test_custom_string_limit_3000_bytes(client, gid, pgid, command):
 ])
 @pytest.mark.parametrize("command", ["create_permission_group", "modify_permission_group"])
 def test_community_permission_bits(client, gid, pgid, command, value, ok):
-    body = {"GroupId": gid, "Permission": value}
-    if command == "create_permission_group":
-        body["PermissionGroupName"] = "n"
-    else:
-        body["PermissionGroupId"] = pgid
-    out = call(client, command, body)
+    out = create_or_modify(client, command, gid, pgid, Permission=value)
     if ok:
         assert out["ErrorCode"] == 0, out
         if command == "modify_permission_group":
