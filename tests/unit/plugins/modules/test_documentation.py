@@ -33,9 +33,12 @@ def options(module):
 
 
 def walk(suboptions, path=""):
+    """Every option with its dotted path, parents before their suboptions (a list: this file compiles on Python 2.7)."""
+    found = []
     for name, doc in suboptions.items():
-        yield path + name, doc
-        yield from walk(doc.get("suboptions", {}), path + name + "[].")
+        found.append((path + name, doc))
+        found.extend(walk(doc.get("suboptions", {}), path + name + "[]."))
+    return found
 
 
 def lookup(top, reference):
