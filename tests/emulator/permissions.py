@@ -206,6 +206,38 @@ def _topic_permissions(body):
                                              ("TopicId", "Permission"))]
 
 
+def _topic_ids(body):
+    return [(tid, None) for tid in _string_array(body, "TopicIdList", MAX_TOPIC_ITEMS_PER_CALL)]
+
+
+def _topic_entry_failure(verb, group, record, tid):
+    """Why topic tid cannot take verb (add, set or delete) in the permission group record; None when it can."""
+    if tid not in group["topics"]:
+        return _fail(TOPIC_DELETED, "topic %s does not exist or has been deleted" % tid, TopicId=tid)
+    pgid = record["PermissionGroupId"]
+    has_entry = tid in record["TopicPermissions"]
+    if verb == "add" and has_entry:
+        return _fail(INVALID_PARAM, "topic %s already has a permission entry in permission group %s: use "
+                     "set_topic_permission_group" % (tid, pgid), TopicId=tid)
+    if verb != "add" and not has_entry:
+        hint = ": use add_topic_permission_group" if verb == "set" else ""
+        return _fail(INVALID_PARAM, "topic %s has no permission entry in permission group %s%s" % (tid, pgid, hint),
+                     TopicId=tid)
+    return None
+
+
+def _store_entry(table, tid, permission):
+    if table.get(tid) == permission:
+        return False
+    table[tid] = permission
+    return True
+
+
+def _delete_entry(table, tid, _unused):
+    del table[tid]
+    return True
+
+
 # --- paging cursors (opaque strings, "" = first page / no more pages) --------------------------
 def _encode_cursor(kind, seq):
     return base64.b64encode(("%s:%d" % (kind, seq)).encode("ascii")).decode("ascii")
@@ -470,63 +502,32 @@ class PermissionStore(object):
 
     # topic permissions ------------------------------------------------------------------------
     def add_topic_permission_group(self, body):
-        return self._write_topic_permissions(body, add=True)
+        return self._write_topic_permissions(body, "add", "TopicPermissionList", _topic_permissions, _store_entry)
 
     def set_topic_permission_group(self, body):
-        return self._write_topic_permissions(body, add=False)
-
-    def _write_topic_permissions(self, body, add):
-        _check_fields(body, ("GroupId", "PermissionGroupId", "TopicPermissionList"), ())
-        _string(body, "GroupId")
-        _string(body, "PermissionGroupId")
-        entries = _topic_permissions(body)
-        results = []
-        changed = False
-        with self.state.lock:
-            group, record = self._permission_group(body, need_topics=True)
-            table = record["TopicPermissions"]
-            for tid, perm in entries:
-                if tid not in group["topics"]:
-                    results.append(_fail(TOPIC_DELETED, "topic %s does not exist or has been deleted" % tid,
-                                         TopicId=tid))
-                elif add and tid in table:
-                    results.append(_fail(INVALID_PARAM, "topic %s already has a permission entry in permission "
-                                         "group %s: use set_topic_permission_group"
-                                         % (tid, record["PermissionGroupId"]), TopicId=tid))
-                elif not add and tid not in table:
-                    results.append(_fail(INVALID_PARAM, "topic %s has no permission entry in permission group "
-                                         "%s: use add_topic_permission_group"
-                                         % (tid, record["PermissionGroupId"]), TopicId=tid))
-                else:
-                    if table.get(tid) != perm:
-                        table[tid] = perm
-                        changed = True
-                    results.append(_ok(TopicId=tid))
-            if changed:
-                self.state.save()
-        return {"TopicPermissionResultList": results}, changed
+        return self._write_topic_permissions(body, "set", "TopicPermissionList", _topic_permissions, _store_entry)
 
     def delete_topic_permission_group(self, body):
-        _check_fields(body, ("GroupId", "PermissionGroupId", "TopicIdList"), ())
+        return self._write_topic_permissions(body, "delete", "TopicIdList", _topic_ids, _delete_entry)
+
+    def _write_topic_permissions(self, body, verb, list_field, read_items, apply):
+        """The three topic-permission writes: each topic is answered on its own (it must exist, and its entry must
+        not exist for add, must exist for set and delete); apply(table, topic_id, value) says whether it changed."""
+        _check_fields(body, ("GroupId", "PermissionGroupId", list_field), ())
         _string(body, "GroupId")
         _string(body, "PermissionGroupId")
-        ids = _string_array(body, "TopicIdList", MAX_TOPIC_ITEMS_PER_CALL)
+        items = read_items(body)
         results = []
         changed = False
         with self.state.lock:
             group, record = self._permission_group(body, need_topics=True)
-            table = record["TopicPermissions"]
-            for tid in ids:
-                if tid not in group["topics"]:
-                    results.append(_fail(TOPIC_DELETED, "topic %s does not exist or has been deleted" % tid,
-                                         TopicId=tid))
-                elif tid not in table:
-                    results.append(_fail(INVALID_PARAM, "topic %s has no permission entry in permission group %s"
-                                         % (tid, record["PermissionGroupId"]), TopicId=tid))
-                else:
-                    del table[tid]
-                    changed = True
-                    results.append(_ok(TopicId=tid))
+            for tid, value in items:
+                failure = _topic_entry_failure(verb, group, record, tid)
+                if failure:
+                    results.append(failure)
+                    continue
+                changed = apply(record["TopicPermissions"], tid, value) or changed
+                results.append(_ok(TopicId=tid))
             if changed:
                 self.state.save()
         return {"TopicPermissionResultList": results}, changed

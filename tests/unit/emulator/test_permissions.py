@@ -144,30 +144,19 @@ def create_or_modify(client, command, gid, pgid, **fields):
     return call(client, command, dict(body, GroupId=gid))
 
 
+@pytest.mark.parametrize("key,limit,empty_code,wrong_type", [
+    ("PermissionGroupName", 150, 10004, 7), ("CustomString", 3000, 0, ["x"])])
 @pytest.mark.parametrize("command", ["create_permission_group", "modify_permission_group"])
-def test_name_limit_150_bytes(client, gid, pgid, command):
-    def run(name):
-        return create_or_modify(client, command, gid, pgid, PermissionGroupName=name)
-    assert run("a" * 150)["ErrorCode"] == 0
-    out = run("a" * 151)
-    assert out["ErrorCode"] == 10004 and "PermissionGroupName" in out["ErrorInfo"]
-    assert run(CJK * 50)["ErrorCode"] == 0              # 150 bytes
-    assert run(CJK * 50 + "a")["ErrorCode"] == 10004    # 151 bytes, 51 characters
-    assert run("")["ErrorCode"] == 10004
-    assert run(7)["ErrorCode"] == 10004
-
-
-@pytest.mark.parametrize("command", ["create_permission_group", "modify_permission_group"])
-def test_custom_string_limit_3000_bytes(client, gid, pgid, command):
+def test_text_limits_in_bytes(client, gid, pgid, command, key, limit, empty_code, wrong_type):
     def run(value):
-        return create_or_modify(client, command, gid, pgid, CustomString=value)
-    assert run("a" * 3000)["ErrorCode"] == 0
-    out = run("a" * 3001)
-    assert out["ErrorCode"] == 10004 and "CustomString" in out["ErrorInfo"]
-    assert run(CJK * 1000)["ErrorCode"] == 0
-    assert run(CJK * 1000 + "a")["ErrorCode"] == 10004
-    assert run("")["ErrorCode"] == 0
-    assert run(["x"])["ErrorCode"] == 10004
+        return create_or_modify(client, command, gid, pgid, **{key: value})
+    assert run("a" * limit)["ErrorCode"] == 0
+    out = run("a" * (limit + 1))
+    assert out["ErrorCode"] == 10004 and key in out["ErrorInfo"]
+    assert run(CJK * (limit // 3))["ErrorCode"] == 0                # exactly limit bytes
+    assert run(CJK * (limit // 3) + "a")["ErrorCode"] == 10004      # limit + 1 bytes, far fewer characters
+    assert run("")["ErrorCode"] == empty_code
+    assert run(wrong_type)["ErrorCode"] == 10004
 
 
 @pytest.mark.parametrize("value,ok", [
