@@ -60,6 +60,11 @@ class Emulator:
     def calls(self):
         return self.process.stats()["calls"]
 
+    @property
+    def connection(self):
+        """This app's connection options, for a task that talks to it rather than to the play's module_defaults."""
+        return dict(sdkappid=self.process.sdkappid, secret_key=self.process.secret_key, base_url=self.url)
+
     def community(self, **kwargs):
         return self.rest.create_community(**kwargs)
 
@@ -84,6 +89,14 @@ def emulator(emulator_process):
                                require_accounts=False, app_defined_keys=[])
     emulator_process.reset_stats()
     return Emulator(emulator_process)
+
+
+@pytest.fixture
+def second_app():
+    """Another Chat app (its own SDKAppID and key) on its own emulator, for copying from one app into another."""
+    process = start_emulator(sdkappid=SDKAPPID + 77, secret_key="second-app-secret-key-9d3e", strict=True)
+    yield Emulator(process)
+    process.stop()
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from collections import Counter
 
 import pytest
 
-from tests.emulator.launcher import start_emulator
 from tests.integration.conftest import WRITE_COMMANDS, module_task, run_play
-from tests.integration.tim_rest import RestClient
 
 GROUP = "group_open_http_svc/"
 TOPIC = "million_group_open_http_svc/"
@@ -48,6 +46,12 @@ def community_task(title, ignore_errors=False, **options):
     if ignore_errors:
         task["ignore_errors"] = True
     return task
+
+
+def check_apply_again(make_task, title, **options):
+    """One declaration three times in a play: "check <title>" in check mode, "<title>", then "<title> again"."""
+    return [dict(make_task("check " + title, **options), check_mode=True), make_task(title, **options),
+            make_task(title + " again", **options)]
 
 
 def info_task(name, register, **options):
@@ -157,11 +161,7 @@ def test_create_by_custom_id_with_topics_check_then_change_then_rerun(emulator):
                   face_url="https://example.com/e.png", max_member_count=500, mute_all_member=True,
                   topics=[dict(topic_name="General", notification="Be nice"),
                           dict(topic_id=releases, topic_name="Releases", mute_all_member=True)])
-    play = run_play([
-        dict(community_task("check create", **wanted), check_mode=True),
-        community_task("create", **wanted),
-        community_task("create again", **wanted),
-    ], emulator, diff=True)
+    play = run_play(check_apply_again(community_task, "create", **wanted), emulator, diff=True)
     check, create, again = play.task("check create"), play.task("create"), play.task("create again")
 
     assert check["changed"]
@@ -210,11 +210,7 @@ def test_create_by_custom_id_with_topics_check_then_change_then_rerun(emulator):
 @pytest.mark.once
 def test_create_by_name_then_the_rerun_finds_it_by_name(emulator):
     name = "by name " + unique()
-    play = run_play([
-        dict(community_task("check create", name=name, introduction="found by name"), check_mode=True),
-        community_task("create", name=name, introduction="found by name"),
-        community_task("create again", name=name, introduction="found by name"),
-    ], emulator)
+    play = run_play(check_apply_again(community_task, "create", name=name, introduction="found by name"), emulator)
     check, create, again = play.task("check create"), play.task("create"), play.task("create again")
     assert check["changed"] and check["created"] == dict(communities=[dict(name=name, id="new community '%s'" % name)])
     assert check["changes"] == [dict(kind="community", action="created", name=name, id=None)]
@@ -394,24 +390,20 @@ def test_five_communities_of_fifty_topics_read_once_and_rerun_writes_nothing(emu
                         introduction="community %d" % number,
                         topics=[dict(topic_name="t-%02d" % topic, notification="n%d" % topic) for topic in range(50)])
                    for number in range(5)]
-    play, during = run_counted(emulator, [
-        dict(community_task("check", communities=communities), check_mode=True),
-        community_task("first", communities=communities),
-        community_task("second", communities=communities),
-    ])
-    check, first, second = play.task("check"), play.task("first"), play.task("second")
+    play, during = run_counted(emulator, check_apply_again(community_task, "apply", communities=communities))
+    check, first, second = play.task("check apply"), play.task("apply"), play.task("apply again")
     tables = dict((run, counted["calls"]) for run, counted in during.items())
     committed = dict((run, counted["writes"]) for run, counted in during.items())
     throttled = dict((run, counted["faults"].get("throttled", 0)) for run, counted in during.items())
     print("5 x 50 call tables: %s; committed writes: %s; throttled: %s" % (tables, committed, throttled))
-    assert tables["check"] == {GROUP + "get_group_info": 1}
+    assert tables["check apply"] == {GROUP + "get_group_info": 1}
     # The new communities' topics are not read: there are none yet. Each community and topic is written once; a
     # call the emulator throttled (the client's 200/s meets the emulator's window of 200 a second) is sent again.
-    assert committed["first"] == {GROUP + "create_group": 5, TOPIC + "create_topic": 250}
-    assert tables["first"] == {GROUP + "get_group_info": 1, GROUP + "create_group": 5,
-                               TOPIC + "create_topic": 250 + throttled["first"]}
-    assert tables["second"] == {GROUP + "get_group_info": 1, TOPIC + "get_topic": 5}
-    assert writes_in(tables["check"]) == writes_in(tables["second"]) == 0
+    assert committed["apply"] == {GROUP + "create_group": 5, TOPIC + "create_topic": 250}
+    assert tables["apply"] == {GROUP + "get_group_info": 1, GROUP + "create_group": 5,
+                               TOPIC + "create_topic": 250 + throttled["apply"]}
+    assert tables["apply again"] == {GROUP + "get_group_info": 1, TOPIC + "get_topic": 5}
+    assert writes_in(tables["check apply"]) == writes_in(tables["apply again"]) == 0
     for result in (check, first):
         assert result["changed"]
         assert len(result["created"]["communities"]) == 5 and len(result["created"]["topics"]) == 250
@@ -424,7 +416,7 @@ def test_five_communities_of_fifty_topics_read_once_and_rerun_writes_nothing(emu
 
 
 @pytest.mark.once
-def test_info_output_copies_communities_into_another_app_and_the_rerun_changes_nothing(emulator):
+def test_info_output_copies_communities_into_another_app_and_the_rerun_changes_nothing(emulator, second_app):
     tag = unique()
     rest_a = emulator.rest
     custom, custom_topics = make_community(
@@ -436,23 +428,19 @@ def test_info_output_copies_communities_into_another_app_and_the_rerun_changes_n
         topics=[dict(TopicName="Chat", Introduction="talk")])
     assigned_topics["FAQ"] = rest_a.create_topic(assigned, "FAQ", TopicId=assigned + "@TOPIC#_faq",
                                                  CustomString="answers")
-    other = start_emulator(sdkappid=1400000078, secret_key="second-app-secret-c0ffee", strict=True)
-    try:
-        rest_b = RestClient(other.url, other.sdkappid, other.secret_key)
-        app_b = dict(sdkappid=other.sdkappid, secret_key=other.secret_key, base_url=other.url)
-        emulator.reset_stats()
-        play = run_play([
-            info_task("read app A", "source", group_ids=[custom, assigned], topics=True),
-            dict(community_task("check copy", communities="{{ source.communities }}", **app_b), check_mode=True),
-            community_task("copy into app B", communities="{{ source.communities }}", **app_b),
-            community_task("copy again", communities="{{ source.communities }}", **app_b),
-            info_task("read app B", "copied", topics=True, **app_b),
-        ], emulator)
-        assert play.rc == 0, play.stdout[-3000:]
-        calls_b = other.stats()["calls"]
-        names_b = communities_by_name(rest_b, "Copy ")
-    finally:
-        other.stop()
+    rest_b = second_app.rest
+    app_b = second_app.connection
+    emulator.reset_stats()
+    play = run_play([
+        info_task("read app A", "source", group_ids=[custom, assigned], topics=True),
+        dict(community_task("check copy", communities="{{ source.communities }}", **app_b), check_mode=True),
+        community_task("copy into app B", communities="{{ source.communities }}", **app_b),
+        community_task("copy again", communities="{{ source.communities }}", **app_b),
+        info_task("read app B", "copied", topics=True, **app_b),
+    ], emulator)
+    assert play.rc == 0, play.stdout[-3000:]
+    calls_b = second_app.stats()["calls"]
+    names_b = communities_by_name(rest_b, "Copy ")
 
     source = play.task("read app A")["communities"]
     assert [community["name"] for community in source] == ["Copy A " + tag, "Copy B " + tag]
@@ -527,12 +515,8 @@ def test_check_mode_diff_and_results_name_every_changed_community_and_topic(emul
         dict(group_id=doomed, state="absent"),
     ]
     emulator.reset_stats()
-    play = run_play([
-        dict(community_task("check", communities=communities), check_mode=True),
-        community_task("apply", communities=communities),
-        community_task("apply again", communities=communities),
-    ], emulator, diff=True)
-    check, apply, again = play.task("check"), play.task("apply"), play.task("apply again")
+    play = run_play(check_apply_again(community_task, "apply", communities=communities), emulator, diff=True)
+    check, apply, again = play.task("check apply"), play.task("apply"), play.task("apply again")
     x_header = "community 'Diff X %s' (%s)" % (tag, kept)
     change_id = kept_topics["change"]
     expected_diff = sorted([

@@ -12,10 +12,10 @@ import subprocess
 import sys
 from collections import Counter
 
-from tests.emulator.launcher import start_emulator
 from tests.integration.conftest import run_play
 from tests.integration.test_community import (
     call,
+    check_apply_again,
     community_task,
     faulty_run_then_rerun,
     info_task,
@@ -24,7 +24,6 @@ from tests.integration.test_community import (
     unique,
     writes_in,
 )
-from tests.integration.tim_rest import RestClient
 
 GROUP = "group_open_http_svc/"
 TOPIC = "million_group_open_http_svc/"
@@ -327,16 +326,13 @@ def test_topic_permissions_added_changed_and_purged_by_topic_id_and_name(emulato
         dict(topic_name="Delta", permissions=["manage_topic", "manage_topic_permission"]),  # added
     ])  # Gamma: purged
     emulator.reset_stats()
-    play = run_play([
-        pg_task("check", check_mode=True, **wanted),
-        pg_task("apply", **wanted),
-        pg_task("apply again", **wanted),
+    play = run_play(check_apply_again(pg_task, "apply", **wanted) + [
         # Without purge_topic_permissions, an entry not listed is left alone.
         pg_task("one listed, no purge", group_id=group_id, permission_group_id=team,
                 topic_permissions=[dict(topic_name="Delta", permissions=["manage_topic", "manage_topic_permission"])]),
     ], emulator, diff=True)
     parent = pair(group_id, team)
-    for name in ("check", "apply"):
+    for name in ("check apply", "apply"):
         result = play.task(name)
         assert result["changed"]
         assert result["created"] == dict(topic_permissions=[dict(name="Delta", id=topics["Delta"], parent_id=parent)])
@@ -382,13 +378,10 @@ def test_topic_permission_on_a_topic_created_in_the_same_run(emulator):
     unborn = dict(name="PG unborn " + tag, topics=[dict(topic_name="Fresh")], permission_groups=[dict(
         name="Ops", members=["ann"], topic_permissions=[dict(topic_name="Fresh", permissions=["at_all"])])])
     emulator.reset_stats()
-    play = run_play([
-        dict(community_task("check", **wanted), check_mode=True),
-        community_task("apply", **wanted),
-        community_task("apply again", **wanted),
+    play = run_play(check_apply_again(community_task, "apply", **wanted) + [
         dict(community_task("check a new community", **unborn), check_mode=True),
     ], emulator, diff=True)
-    check, apply, again = play.task("check"), play.task("apply"), play.task("apply again")
+    check, apply, again = play.task("check apply"), play.task("apply"), play.task("apply again")
     new_community, new_group = "new community 'PG unborn %s'" % tag, "new permission group 'Ops'"
     assert play.task("check a new community")["created"] == dict(
         communities=[dict(name="PG unborn " + tag, id=new_community)],
@@ -480,12 +473,9 @@ def test_list_form_results_name_every_change_and_purge_deletes_the_others(emulat
         dict(name="Viewers", permissions=["get_history_message"], members=["eve"]),
     ]
     emulator.reset_stats()
-    play = run_play([
-        pg_task("check", check_mode=True, group_id=group_id, permission_groups=wanted, purge=True),
-        pg_task("apply", group_id=group_id, permission_groups=wanted, purge=True),
-        pg_task("apply again", group_id=group_id, permission_groups=wanted, purge=True),
-    ], emulator, diff=True)
-    check, apply, again = play.task("check"), play.task("apply"), play.task("apply again")
+    play = run_play(check_apply_again(pg_task, "apply", group_id=group_id, permission_groups=wanted, purge=True),
+                    emulator, diff=True)
+    check, apply, again = play.task("check apply"), play.task("apply"), play.task("apply again")
     viewers = apply["permission_groups"][1]["permission_group_id"]
     assert viewers.startswith(ASSIGNED_PMG)
     eds = pair(group_id, editors)
@@ -546,14 +536,10 @@ def test_purge_permission_groups_in_tim_community(emulator):
     communities = [dict(group_id=group_id, purge_permission_groups=True, permission_groups=[dict(name="Keep")]),
                    dict(group_id=emptied, purge_permission_groups=True, permission_groups=[])]
     emulator.reset_stats()
-    play = run_play([
-        dict(community_task("check", communities=communities), check_mode=True),
-        community_task("purge", communities=communities),
-        community_task("purge again", communities=communities),
-    ], emulator, diff=True)
+    play = run_play(check_apply_again(community_task, "purge", communities=communities), emulator, diff=True)
     deleted = sorted([("Doomed %d" % number, doomed[number], group_id) for number in range(3)]
                      + [("Gone", gone, emptied)])
-    for name in ("check", "purge"):
+    for name in ("check purge", "purge"):
         result = play.task(name)
         assert result["changed"] and result["created"] == result["modified"] == {}
         assert sorted((entry["name"], entry["id"], entry["parent_id"])
@@ -760,15 +746,12 @@ def assert_each_once(rest, communities):
 def test_nested_list_form_reports_the_calls_of_the_first_and_second_run(emulator):
     tag = unique()
     communities = nested_communities(tag)
-    play, during = run_counted(emulator, [
-        dict(community_task("check", communities=communities), check_mode=True),
-        community_task("first", communities=communities),
-        community_task("second", communities=communities),
-    ], diff=True)
-    check, first, second = play.task("check"), play.task("first"), play.task("second")
+    play, during = run_counted(emulator, check_apply_again(community_task, "apply", communities=communities),
+                               diff=True)
+    check, first, second = play.task("check apply"), play.task("apply"), play.task("apply again")
     tables = dict((run, counted["calls"]) for run, counted in during.items())
     committed = dict((run, counted["writes"]) for run, counted in during.items())
-    for run in ("check", "first", "second"):
+    for run in ("check apply", "apply", "apply again"):
         print("nested list form, %s run: %d calls" % (run, sum(tables[run].values())))
         for api, count in sorted(tables[run].items()):
             print("  %-50s %d" % (api, count))
@@ -779,18 +762,19 @@ def test_nested_list_form_reports_the_calls_of_the_first_and_second_run(emulator
         assert len(result["diff"]) == len(result["changes"]) == sum(counts.values())
     assert not second["changed"] and second["changes"] == [] and second["diff"] == []
     # Only reads in check mode: the communities once (none exists yet, so nothing below them is read).
-    assert tables["check"] == {GROUP + "get_group_info": 1}
+    assert tables["check apply"] == {GROUP + "get_group_info": 1}
     # Each community, topic and permission group created once; each permission group's topic permissions in one
     # call and its members in one call.
-    assert committed["first"] == {GROUP + "create_group": 3, TOPIC + "create_topic": 9,
+    assert committed["apply"] == {GROUP + "create_group": 3, TOPIC + "create_topic": 9,
                                   GROUP + "create_permission_group": 6, GROUP + "add_topic_permission_group": 6,
                                   GROUP + "add_permission_group_member": 6}
-    assert tables["first"] == dict(committed["first"], **{GROUP + "get_group_info": 1})
+    assert tables["apply"] == dict(committed["apply"], **{GROUP + "get_group_info": 1})
     # The rerun reads: the communities in one call, then per community its topics and its permission groups, then
     # per permission group its topic permissions and its members (one page each).
-    assert tables["second"] == {GROUP + "get_group_info": 1, TOPIC + "get_topic": 3, GROUP + "get_permission_group": 3,
-                                GROUP + "get_topic_permission_group": 6, GROUP + "get_permission_group_member_list": 6}
-    assert writes_in(tables["check"]) == writes_in(tables["second"]) == 0
+    assert tables["apply again"] == {
+        GROUP + "get_group_info": 1, TOPIC + "get_topic": 3, GROUP + "get_permission_group": 3,
+        GROUP + "get_topic_permission_group": 6, GROUP + "get_permission_group_member_list": 6}
+    assert writes_in(tables["check apply"]) == writes_in(tables["apply again"]) == 0
     assert_each_once(emulator.rest, communities)
     # Custom permission group IDs are per community: the three communities each have their own "@PMG#_admins".
     assert [dict((group["name"], group["permission_group_id"]) for group in community["permission_groups"])["Admins"]
@@ -798,7 +782,7 @@ def test_nested_list_form_reports_the_calls_of_the_first_and_second_run(emulator
 
 
 @pytest.mark.once
-def test_info_output_copies_permission_groups_into_another_app_and_the_rerun_changes_nothing(emulator):
+def test_info_output_copies_permission_groups_into_another_app_and_the_rerun_changes_nothing(emulator, second_app):
     tag = unique()
     rest_a = emulator.rest
     custom, custom_topics = make_community(rest_a, "@TGS#_pgrt" + tag, "PG copy A " + tag, topics=[
@@ -812,30 +796,26 @@ def test_info_output_copies_permission_groups_into_another_app_and_the_rerun_cha
                                     topics={custom_topics["Lobby"]: 16}, members=["cat"])
     make_permission_group(rest_a, assigned, "Team", 0, topics={assigned_topics["Chat"]: 127})
     assert readers.startswith(ASSIGNED_PMG) and custom_topics["Lobby"].startswith(custom + ASSIGNED_TOPIC)
-    other = start_emulator(sdkappid=1400000079, secret_key="second-app-secret-pg-5eed", strict=True)
-    try:
-        rest_b = RestClient(other.url, other.sdkappid, other.secret_key)
-        app_b = dict(sdkappid=other.sdkappid, secret_key=other.secret_key, base_url=other.url)
-        emulator.reset_stats()
-        play = run_play([
-            info_task("read app A", "source", group_ids=[custom, assigned], topics=True, permission_groups=True),
-            dict(community_task("check copy", communities="{{ source.communities }}", **app_b), check_mode=True),
-            community_task("copy into app B", communities="{{ source.communities }}", **app_b),
-            community_task("copy again", communities="{{ source.communities }}", **app_b),
-            info_task("read app B", "copied", topics=True, permission_groups=True, **app_b),
-            community_task("declare it back into app A", communities="{{ source.communities }}"),
-        ], emulator)
-        assert play.rc == 0, play.stdout[-3000:]
-        calls_b = other.stats()["calls"]
-        copied_b = dict((community["name"], community["group_id"]) for community in play.task(
-            "read app B")["communities"])
-        stored_b = dict((name, dict((group["PermissionGroupName"], group) for group in permission_groups(
-            rest_b, group_id))) for name, group_id in copied_b.items())
-        topics_b = dict((name, topic_ids(rest_b, group_id)) for name, group_id in copied_b.items())
-        tp_b = dict((name, dict((pmg_name, topic_permissions(rest_b, copied_b[name], group["PermissionGroupId"]))
-                                for pmg_name, group in groups.items())) for name, groups in stored_b.items())
-    finally:
-        other.stop()
+    rest_b = second_app.rest
+    app_b = second_app.connection
+    emulator.reset_stats()
+    play = run_play([
+        info_task("read app A", "source", group_ids=[custom, assigned], topics=True, permission_groups=True),
+        dict(community_task("check copy", communities="{{ source.communities }}", **app_b), check_mode=True),
+        community_task("copy into app B", communities="{{ source.communities }}", **app_b),
+        community_task("copy again", communities="{{ source.communities }}", **app_b),
+        info_task("read app B", "copied", topics=True, permission_groups=True, **app_b),
+        community_task("declare it back into app A", communities="{{ source.communities }}"),
+    ], emulator)
+    assert play.rc == 0, play.stdout[-3000:]
+    calls_b = second_app.stats()["calls"]
+    copied_b = dict((community["name"], community["group_id"]) for community in play.task(
+        "read app B")["communities"])
+    stored_b = dict((name, dict((group["PermissionGroupName"], group) for group in permission_groups(
+        rest_b, group_id))) for name, group_id in copied_b.items())
+    topics_b = dict((name, topic_ids(rest_b, group_id)) for name, group_id in copied_b.items())
+    tp_b = dict((name, dict((pmg_name, topic_permissions(rest_b, copied_b[name], group["PermissionGroupId"]))
+                            for pmg_name, group in groups.items())) for name, groups in stored_b.items())
 
     source = play.task("read app A")["communities"]
     by_community = dict((community["name"], community["permission_groups"]) for community in source)

@@ -9,9 +9,7 @@ import json
 
 import yaml
 
-from tests.emulator.launcher import start_emulator
 from tests.integration.conftest import module_task, run_play
-from tests.integration.tim_rest import RestClient
 
 IMPORT_APIS = ("group_open_http_svc/import_topic", "million_group_open_http_svc/import_topic")
 SERVER_ASSIGNED = "@TOPIC#_@TOPIC#"
@@ -161,7 +159,7 @@ def test_import_from_json_and_yaml_files(emulator, tmp_path):
 
 
 @pytest.mark.once
-def test_copy_a_community_to_another_app(emulator):
+def test_copy_a_community_to_another_app(emulator, second_app):
     source = emulator.community()
     rest_a = emulator.rest
     ids = dict(
@@ -173,24 +171,20 @@ def test_copy_a_community_to_another_app(emulator):
     )
     rest_a.modify_topic(source, ids["announcements"], MuteAllMember="On")
     before = held(emulator, source)
-    other = start_emulator(sdkappid=1400000077, secret_key="second-app-secret-9d3e", strict=True)
-    try:
-        rest_b = RestClient(other.url, other.sdkappid, other.secret_key)
-        target = rest_b.create_community(name="copy")
-        other.reset_stats()
-        emulator.reset_stats()
-        app_b = dict(sdkappid=other.sdkappid, secret_key=other.secret_key, base_url=other.url)
-        play = run_play([
-            info_task("export from app A", "exported", group_id=source),
-            import_task("import into app B", group_id=target, topics="{{ exported.topics }}", **app_b),
-            import_task("import into app B again", group_id=target, topics="{{ exported.topics }}", **app_b),
-            info_task("read app B", "copied", group_id=target, **app_b),
-        ], emulator)
-        assert play.rc == 0, play.stdout[-3000:]
-        calls_b = other.stats()["calls"]
-        state_b = other.state()
-    finally:
-        other.stop()
+    rest_b = second_app.rest
+    target = rest_b.create_community(name="copy")
+    second_app.reset_stats()
+    emulator.reset_stats()
+    app_b = second_app.connection
+    play = run_play([
+        info_task("export from app A", "exported", group_id=source),
+        import_task("import into app B", group_id=target, topics="{{ exported.topics }}", **app_b),
+        import_task("import into app B again", group_id=target, topics="{{ exported.topics }}", **app_b),
+        info_task("read app B", "copied", group_id=target, **app_b),
+    ], emulator)
+    assert play.rc == 0, play.stdout[-3000:]
+    calls_b = second_app.stats()["calls"]
+    state_b = second_app.state()
 
     imported = dict((item["topic_name"], item) for item in play.task("import into app B")["imported"])
     assert sorted(imported) == ["Announcements", "Archive", "General", "Help"]
