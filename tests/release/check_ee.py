@@ -28,27 +28,20 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from tests.release.common import (  # noqa: E402  (needs the checkout on sys.path)
+    CheckFailed, REPO_ROOT, galaxy_metadata, report, step, tarball_name, tarball_path)
+
 BIN = os.path.dirname(sys.executable)
 EE = os.path.join(REPO_ROOT, ".build", "ee")
 CONTEXT = os.path.join(EE, "context")
 STAGE = os.path.join(EE, "usr-share-ansible")
-DIST = os.path.join(REPO_ROOT, ".build", "release", "dist")
 EXAMPLE = os.path.join(REPO_ROOT, "docs", "examples", "execution-environment.yml")
 CAPPED = re.compile(r"(==|<|~=|===)")
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def step(message):
-    print("== %s" % message, flush=True)
 
 
 def requirement_lines(path):
@@ -102,26 +95,26 @@ def check_metadata():
 
 def create_context(galaxy):
     step("ansible-builder create -f docs/examples/execution-environment.yml (context: .build/ee/context)")
-    tarball_name = "%s-%s-%s.tar.gz" % (galaxy["namespace"], galaxy["name"], galaxy["version"])
-    tarball = os.path.join(DIST, tarball_name)
+    artifact = tarball_name(galaxy)
+    tarball = tarball_path(galaxy)
     if not os.path.isfile(tarball):
         raise CheckFailed("%s is missing: run make release-install first" % tarball)
     with open(EXAMPLE) as handle:
         example = handle.read()
-    if example.count(tarball_name) < 2:
+    if example.count(artifact) < 2:
         raise CheckFailed("docs/examples/execution-environment.yml must name %s (galaxy.yml's version) in "
-                          "additional_build_files and dependencies.galaxy" % tarball_name)
+                          "additional_build_files and dependencies.galaxy" % artifact)
     shutil.rmtree(EE, ignore_errors=True)
     os.makedirs(EE)
     shutil.copy(EXAMPLE, os.path.join(EE, "execution-environment.yml"))
-    shutil.copy(tarball, os.path.join(EE, tarball_name))
+    shutil.copy(tarball, os.path.join(EE, artifact))
     run([os.path.join(BIN, "ansible-builder"), "create", "-f", "execution-environment.yml", "-c", CONTEXT,
          "--output-filename", "Containerfile"], cwd=EE)
-    for name in ("Containerfile", "_build/requirements.yml", "_build/collections/" + tarball_name,
+    for name in ("Containerfile", "_build/requirements.yml", "_build/collections/" + artifact,
                  "_build/scripts/introspect.py"):
         if not os.path.isfile(os.path.join(CONTEXT, name)):
             raise CheckFailed("ansible-builder create wrote no %s" % name)
-    print("   context written: Containerfile, _build/requirements.yml, _build/collections/%s" % tarball_name)
+    print("   context written: Containerfile, _build/requirements.yml, _build/collections/%s" % artifact)
 
 
 def galaxy_stage():
@@ -152,20 +145,16 @@ def builder_stage(wanted):
     print("   the image gets: %s" % "; ".join(found))
 
 
+def check():
+    wanted = check_metadata()
+    create_context(galaxy_metadata())
+    galaxy_stage()
+    builder_stage(wanted)
+    return "Execution environment check OK"
+
+
 def main():
-    started = time.time()
-    with open(os.path.join(REPO_ROOT, "galaxy.yml")) as handle:
-        galaxy = yaml.safe_load(handle)
-    try:
-        wanted = check_metadata()
-        create_context(galaxy)
-        galaxy_stage()
-        builder_stage(wanted)
-    except CheckFailed as failure:
-        print("EXECUTION ENVIRONMENT CHECK FAILED: %s" % failure)
-        return 1
-    print("Execution environment check OK (%.1f s)" % (time.time() - started))
-    return 0
+    return report(check, "EXECUTION ENVIRONMENT CHECK")
 
 
 if __name__ == "__main__":

@@ -29,25 +29,16 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
-import yaml
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from tests.release.common import (  # noqa: E402  (needs the checkout on sys.path)
+    CheckFailed, RELEASE, REPO_ROOT, galaxy_metadata, report, step, tarball_path)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
-RELEASE = os.path.join(REPO_ROOT, ".build", "release")
-DIST = os.path.join(RELEASE, "dist")
 WORK = os.path.join(RELEASE, "galaxy-importer")
 CONFIG = os.path.join(HERE, "galaxy-importer.cfg")
 URL_KEYS = ("repository", "issues", "documentation", "homepage")
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def step(message):
-    print("== %s" % message, flush=True)
 
 
 def importer_env(venv):
@@ -128,21 +119,15 @@ def main():
     parser = argparse.ArgumentParser(description="galaxy-importer on the built tarball (make release-galaxy)")
     parser.add_argument("--importer-venv", required=True, help="the venv galaxy-importer is installed in")
     args = parser.parse_args()
-    started = time.time()
-    with open(os.path.join(REPO_ROOT, "galaxy.yml")) as handle:
-        galaxy = yaml.safe_load(handle)
-    tarball = os.path.join(DIST, "%s-%s-%s.tar.gz" % (galaxy["namespace"], galaxy["name"], galaxy["version"]))
-    try:
+
+    def check():
+        galaxy = galaxy_metadata()
+        tarball = tarball_path(galaxy)
         if not os.path.isfile(tarball):
             raise CheckFailed("no %s: `make release-install` builds it" % os.path.relpath(tarball, REPO_ROOT))
-        result = run_importer(os.path.abspath(args.importer_venv), tarball)
-        check_result(result, galaxy)
-    except CheckFailed as failure:
-        print("RELEASE CHECK FAILED: %s" % failure)
-        return 1
-    print("Release check OK: galaxy-importer imports %s with no error and no warning (%.1f s)"
-          % (os.path.basename(tarball), time.time() - started))
-    return 0
+        check_result(run_importer(os.path.abspath(args.importer_venv), tarball), galaxy)
+        return "Release check OK: galaxy-importer imports %s with no error and no warning" % os.path.basename(tarball)
+    return report(check, "RELEASE CHECK")
 
 
 if __name__ == "__main__":

@@ -29,19 +29,14 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import time
 
-import yaml
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, REPO_ROOT)
-
-from tests.emulator.launcher import start_emulator  # noqa: E402  (needs REPO_ROOT on sys.path)
+from tests.emulator.launcher import start_emulator  # noqa: E402  (needs the checkout on sys.path)
 from tests.integration.tim_rest import RestClient  # noqa: E402
+from tests.release.common import (  # noqa: E402
+    CheckFailed, DIST, RELEASE, REPO_ROOT, galaxy_metadata, report, step, tarball_path)
 
-RELEASE = os.path.join(REPO_ROOT, ".build", "release")
-DIST = os.path.join(RELEASE, "dist")
 INSTALLED = os.path.join(RELEASE, "collections")
 EMPTY = os.path.join(RELEASE, "empty-collections")
 ANSIBLE_HOME = os.path.join(RELEASE, "ansible-home")
@@ -63,14 +58,6 @@ FORBIDDEN = [
 SHIPPED_TREES = ["plugins", "roles", "meta", "changelogs", "docs/modules"]
 REQUIRED = ["MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "meta/execution-environment.yml",
             "meta/ee-requirements.txt", "roles/communities/meta/argument_specs.yml"]
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def step(message):
-    print("== %s" % message, flush=True)
 
 
 def isolated_env(collections_path, **extra):
@@ -100,7 +87,7 @@ def build(galaxy):
     step("ansible-galaxy collection build --output-path .build/release/dist")
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--force", "--output-path", DIST, REPO_ROOT],
         isolated_env(EMPTY))
-    tarball = os.path.join(DIST, "%s-%s-%s.tar.gz" % (galaxy["namespace"], galaxy["name"], galaxy["version"]))
+    tarball = tarball_path(galaxy)
     if not os.path.isfile(tarball):
         raise CheckFailed("the build wrote no %s (found %s)" % (tarball, os.listdir(DIST)))
     return tarball
@@ -190,7 +177,7 @@ def run_installed(root):
         playbook = run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
                         "-e", "ansible_python_interpreter=%s" % sys.executable,
                         "-e", json.dumps(dict(release_group_id=GROUP_ID, release_secret_key=secret_key)),
-                        os.path.join(HERE, "installed.yml")], env, check=False)
+                        os.path.join(REPO_ROOT, "tests", "release", "installed.yml")], env, check=False)
         if playbook.returncode != 0:
             raise CheckFailed("the playbook failed with the installed collection (exit code %d):\n%s"
                               % (playbook.returncode, playbook.stdout[-6000:]))
@@ -207,25 +194,21 @@ def run_installed(root):
     print("   %s" % (recap[-1].strip() if recap else "(no recap)"))
 
 
-def main():
-    started = time.time()
-    with open(os.path.join(REPO_ROOT, "galaxy.yml")) as handle:
-        galaxy = yaml.safe_load(handle)
+def check():
+    galaxy = galaxy_metadata()
     for path in (DIST, EMPTY, ANSIBLE_HOME):
         shutil.rmtree(path, ignore_errors=True)
         os.makedirs(path)
-    try:
-        tarball = build(galaxy)
-        check_tarball(tarball, galaxy)
-        root = install(tarball)
-        check_isolation(root)
-        run_installed(root)
-    except CheckFailed as failure:
-        print("RELEASE CHECK FAILED: %s" % failure)
-        return 1
-    print("Release check OK: %s builds, installs and runs from the installed copy (%.1f s)"
-          % (os.path.basename(tarball), time.time() - started))
-    return 0
+    tarball = build(galaxy)
+    check_tarball(tarball, galaxy)
+    root = install(tarball)
+    check_isolation(root)
+    run_installed(root)
+    return "Release check OK: %s builds, installs and runs from the installed copy" % os.path.basename(tarball)
+
+
+def main():
+    return report(check, "RELEASE CHECK")
 
 
 if __name__ == "__main__":
