@@ -213,57 +213,49 @@ options:
     elements: dict
     suboptions:
       permission_group_id:
-        description: ID of the permission group; a custom ID starts with C(@PMG#_). Left out, the server assigns one.
+        description: See O(tim.chat.tim_permission_group#module:permission_group_id).
         type: str
       name:
-        description: Name of the permission group, at most 150 bytes. Required to create it.
+        description: See O(tim.chat.tim_permission_group#module:name).
         type: str
       permissions:
-        description:
-          - What its members may do in the whole community, by name (the permission bits 0 to 10).
-          - V(manage_group_info), V(manage_group_member), V(manage_permission_group_info),
-            V(manage_permission_group_member), V(manage_topic_in_community), V(mute_member), V(send_message),
-            V(at_all), V(get_history_message), V(revoke_other_member_message), V(ban_member).
+        description: See O(tim.chat.tim_permission_group#module:permissions).
         type: list
         elements: str
       custom_string:
-        description: Custom string of the permission group, at most 3000 bytes.
+        description: See O(tim.chat.tim_permission_group#module:custom_string).
         type: str
       state:
         description: V(present), or V(absent) to delete the permission group; defaults to the community's state.
         type: str
         choices: [present, absent]
       topic_permissions:
-        description:
-          - What its members may do in given topics. Each names a topic by C(topic_id) or C(topic_name) (a topic of
-            the community, or one this run creates) and lists C(permissions) by name - V(manage_topic),
-            V(manage_topic_permission), V(mute_member), V(send_message), V(get_history_message),
-            V(revoke_other_member_message), V(at_all) (the topic permission bits 0 to 6).
+        description: See O(tim.chat.tim_permission_group#module:topic_permissions).
         type: list
         elements: dict
         suboptions:
           topic_id:
-            description: ID of the topic.
+            description: See O(tim.chat.tim_permission_group#module:topic_permissions[].topic_id).
             type: str
           topic_name:
-            description: Exact name of the topic.
+            description: See O(tim.chat.tim_permission_group#module:topic_permissions[].topic_name).
             type: str
           permissions:
-            description: The topic permissions, by name.
+            description: See O(tim.chat.tim_permission_group#module:topic_permissions[].permissions).
             type: list
             elements: str
           permission_value:
             description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
             type: raw
       purge_topic_permissions:
-        description: Remove the topic permissions of the permission group that C(topic_permissions) does not list.
+        description: See O(tim.chat.tim_permission_group#module:purge_topic_permissions).
         type: bool
       members:
-        description: Accounts that are members of the permission group.
+        description: See O(tim.chat.tim_permission_group#module:members).
         type: list
         elements: str
       purge_members:
-        description: Remove the members of the permission group that C(members) does not list.
+        description: See O(tim.chat.tim_permission_group#module:purge_members).
         type: bool
       member_count:
         description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
@@ -368,49 +360,49 @@ options:
         elements: dict
         suboptions:
           permission_group_id:
-            description: See O(permission_groups[].permission_group_id).
+            description: See O(tim.chat.tim_permission_group#module:permission_group_id).
             type: str
           name:
-            description: See O(permission_groups[].name).
+            description: See O(tim.chat.tim_permission_group#module:name).
             type: str
           permissions:
-            description: See O(permission_groups[].permissions).
+            description: See O(tim.chat.tim_permission_group#module:permissions).
             type: list
             elements: str
           custom_string:
-            description: See O(permission_groups[].custom_string).
+            description: See O(tim.chat.tim_permission_group#module:custom_string).
             type: str
           state:
             description: See O(permission_groups[].state).
             type: str
             choices: [present, absent]
           topic_permissions:
-            description: See O(permission_groups[].topic_permissions).
+            description: See O(tim.chat.tim_permission_group#module:topic_permissions).
             type: list
             elements: dict
             suboptions:
               topic_id:
-                description: See O(permission_groups[].topic_permissions[].topic_id).
+                description: See O(tim.chat.tim_permission_group#module:topic_permissions[].topic_id).
                 type: str
               topic_name:
-                description: See O(permission_groups[].topic_permissions[].topic_name).
+                description: See O(tim.chat.tim_permission_group#module:topic_permissions[].topic_name).
                 type: str
               permissions:
-                description: See O(permission_groups[].topic_permissions[].permissions).
+                description: See O(tim.chat.tim_permission_group#module:topic_permissions[].permissions).
                 type: list
                 elements: str
               permission_value:
                 description: Read-only key of M(tim.chat.tim_community_info) output; ignored.
                 type: raw
           purge_topic_permissions:
-            description: See O(permission_groups[].purge_topic_permissions).
+            description: See O(tim.chat.tim_permission_group#module:purge_topic_permissions).
             type: bool
           members:
-            description: See O(permission_groups[].members).
+            description: See O(tim.chat.tim_permission_group#module:members).
             type: list
             elements: str
           purge_members:
-            description: See O(permission_groups[].purge_members).
+            description: See O(tim.chat.tim_permission_group#module:purge_members).
             type: bool
           member_count:
             description: Read-only key of M(tim.chat.tim_community_info) output; ignored.

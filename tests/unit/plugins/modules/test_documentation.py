@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 MODULES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "modules")
-SEE = re.compile(r"^See O\(([a-z_\[\].]+)\)[.;]")
+SEE = re.compile(r"^See O\((?:tim\.chat\.(tim_[a-z_]+)#module:)?([a-z_\[\].]+)\)[.;]")
 SHAPE = ("type", "elements", "choices", "required")
 
 
@@ -51,19 +51,19 @@ def lookup(top, reference):
 
 
 def references(module):
-    top = options(module)
-    for path, doc in walk(top):
+    """(path, doc, reference, options of the module the reference names) of every "See O(...)" in module."""
+    for path, doc in walk(options(module)):
         description = doc["description"]
         match = SEE.match(description) if isinstance(description, str) else None
         if match:
-            yield path, doc, match.group(1), top
+            yield path, doc, match.group(2), options(match.group(1) or module)
 
 
 @pytest.mark.parametrize("module", module_names())
 def test_every_see_reference_names_an_option_that_takes_the_same_values(module):
     for path, doc, reference, top in references(module):
         target = lookup(top, reference)
-        assert target is not None, "%s: %s refers to O(%s), which is not documented" % (module, path, reference)
+        assert target is not None, "%s: %s refers to %s, which is not documented" % (module, path, doc["description"])
         assert target is not doc, "%s: %s refers to itself" % (module, path)
         assert dict((key, doc.get(key)) for key in SHAPE if key != "required") == dict(
             (key, target.get(key)) for key in SHAPE if key != "required"), (module, path, reference)
@@ -82,11 +82,14 @@ def test_the_list_forms_refer_to_the_single_form_instead_of_repeating_it():
         assert doc["type"] == "raw" or name == "state" or SEE.match(doc["description"]), name
 
 
-def test_tim_community_permission_groups_read_as_tim_permission_group_options():
-    nested = options("tim_community")["permission_groups"]["suboptions"]
-    module = options("tim_permission_group")
-    # state defaults to the community's state when nested, to present in tim_permission_group; the read-only keys
-    # of tim_community_info output exist only where that output is accepted.
-    shared = [name for name, doc in nested.items() if name != "state" and doc["type"] != "raw"]
-    assert shared and all(name in module for name in shared)
-    assert dict((name, module[name]) for name in shared) == dict((name, nested[name]) for name in shared)
+def test_tim_community_permission_groups_refer_to_tim_permission_group_options():
+    # Nested, state defaults to the community's state (in tim_permission_group to present), and the read-only keys
+    # of tim_community_info output exist only where that output is accepted: every other key refers to the option
+    # of tim_permission_group that it is, in the single and in the list form.
+    single = options("tim_community")["permission_groups"]
+    listed = options("tim_community")["communities"]["suboptions"]["permission_groups"]
+    for form in (single, listed):
+        for path, doc in walk(form["suboptions"]):
+            if doc["type"] == "raw" or path == "state":
+                continue
+            assert doc["description"] == "See O(tim.chat.tim_permission_group#module:%s)." % path, path
